@@ -1,0 +1,5 @@
+"""``python -m bot`` is the ``recap`` command."""
+
+from bot.cli import run
+
+run()

@@ -1,0 +1,127 @@
+"""The markdown fallback of every card, for clients that cannot show cards (Webex allows 7,439 bytes).
+
+Built from the same contexts as the cards, so the strings are already escaped and the group
+view already filtered: the fallback can never say more than its card.
+"""
+
+from __future__ import annotations
+
+from bot.markup import code, escape_markdown
+
+MAX_MARKDOWN_BYTES = 7_000  # Webex refuses text over 7,439 bytes; keep a margin for the bot's own additions
+
+
+def _tiles(tiles: list[dict]) -> str:
+    return " · ".join(f"{t['value']} {t['label']}" for t in tiles)
+
+
+def _header(h: dict) -> list[str]:
+    return [f"**{h['kicker']}: {h['title']}**", f"{h['when']} · {h['host']}"]
+
+
+def _question(q: dict) -> list[str]:
+    lines = [f"**{q['intro']}**"] if q.get("intro") else []
+    lines.append(f"**{q['label']}: {q['text']}** ({q['meta']})")
+    for a in q["answers"]:
+        mark = " ✓ correct" if a["correct"] else ""
+        lines.append(f"- {a['text']}: {a['count']} ({a['percent']}) {a['bar_short']}{mark}")
+        if a.get("voters"):
+            lines.append(f"  {a['voters']}")
+    lines.extend(x for x in [q.get("more_answers")] if x)
+    lines.extend(f"- {r}" for r in q.get("responses", ()))
+    return lines
+
+
+def _optional(*values: str | None) -> list[str]:
+    return [v for v in values if v]
+
+
+def summary(c: dict) -> list[str]:
+    """Recap: one line per section."""
+    lines = _header(c["header"]) + ["", f"**Attendance:** {_tiles(c['attendance'])}",
+                                    f"**Polls:** {c['polls']['line']}"]
+    for q in c["polls"]["questions"]:
+        lines += _question(q)
+    lines += _optional(c["polls"]["more"])
+    lines += [f"**Q&A:** {_tiles(c['qa']['tiles'])}"] + _optional(c["qa"]["hidden"])
+    return lines + [f"**Chat:** {_tiles(c['chat']['tiles'])}", c["chat"]["line"]]
+
+
+def attendance(c: dict) -> list[str]:
+    """Attendance: totals, then one line per person (longest time first)."""
+    lines = _header(c["header"]) + ["", _tiles(c["tiles"]), c["line"], "", f"**{c['order']}**"]
+    for r in c["rows"]:
+        extra = "".join(f" · {x}" for x in (r["email"], r["flags"]) if x)
+        lines.append(f"- **{r['name']}** {r['span']} ({r['time']}){extra}")
+    return lines + _optional(c["more"])
+
+
+def polls(c: dict) -> list[str]:
+    """Polls: every question with its answers."""
+    lines = _header(c["header"]) + ["", c["line"]] + _optional(c["note"])
+    for q in c["questions"]:
+        lines += [""] + _question(q)
+    return lines + _optional(c["more"])
+
+
+def qa(c: dict) -> list[str]:
+    """Q&A: totals, then each question and its answers."""
+    lines = _header(c["header"]) + ["", _tiles(c["tiles"])] + _optional(c["note"])
+    for q in c["items"]:
+        lines += ["", f"**{q['who']}** · {q['when']} · {q['status']}", q["text"]]
+        lines += [f"- {a['who']}: {a['text']}" for a in q["answers"]] + _optional(q["more_answers"])
+    return lines + _optional(c["more"])
+
+
+def chats(c: dict) -> list[str]:
+    """Chat: counts, senders, then the most recent messages."""
+    lines = _header(c["header"]) + ["", _tiles(c["tiles"])] + _optional(c["senders"], c["times"])
+    lines += [c["source"]] + _optional(c["note"]) + [""] + _optional(c["window"])
+    return lines + [f"- {line['meta']}: {line['text']}" for line in c["lines"]]
+
+
+def archives(c: dict) -> list[str]:
+    """Archives: title, then one line per archive with its id to type."""
+    lines = [f"**{c['title']}**", c["count"], ""]
+    lines += [f"- {escape_markdown(ch['title'])}: {code('summary ' + ch['value'])}" for ch in c["choices"]]
+    return lines + _optional(c["more"])
+
+
+def help(c: dict) -> list[str]:
+    """Help: the commands."""
+    lines = ["**Recap: what I can do**"] + _optional(c["intro"]) + [""]
+    lines += [f"- `{x['code']}` — {x['summary']}" for x in c["commands"]]
+    return lines + ["", c["footer"]]
+
+
+def error(c: dict) -> list[str]:
+    """Error: what happened and what to do."""
+    lines = [f"**Error: {c['title']}**", "", f"**What happened:** {c['what_happened']}",
+             f"**What to do:** {c['what_to_do']}"]
+    return lines + ([f"Tracking ID: {c['tracking_id']}"] if c["tracking_id"] else [])
+
+
+def refusal(c: dict) -> list[str]:
+    """Refusal."""
+    return ["**Sorry, this is for administrators**", c["text"], c["todo"]]
+
+
+def subscription(c: dict) -> list[str]:
+    """Subscription confirmation or list."""
+    lines = [f"**{c['title']}**", c["text"]] + ([f"Subscription id: {c['id']}"] if c["id"] else [])
+    lines += [f"- {r['what']} ({r['id']})" for r in c["rows"]]
+    return lines + _optional(c["more"])
+
+
+def join(lines: list[str]) -> str:
+    """The fallback text, cut at a line boundary (never inside an escape) if it is still too long."""
+    text = "\n".join(lines).strip()
+    if len(text.encode("utf-8")) <= MAX_MARKDOWN_BYTES:
+        return text
+    kept, size = [], 0
+    for line in lines:
+        size += len(line.encode("utf-8")) + 1
+        if size > MAX_MARKDOWN_BYTES - 80:
+            break
+        kept.append(line)
+    return "\n".join(kept + ["…", "(shortened — use `export` for everything)"]).strip()

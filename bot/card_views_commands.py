@@ -1,0 +1,137 @@
+"""Contexts of the cards answering commands, not showing a meeting: archives, help, error, refusal, subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+
+from bot import card_format as fmt
+from bot.card_views import more_line
+from bot.errors import UsageError
+from bot.markup import clean, code, literal
+
+SUBSCRIPTION_ACTIONS = ("subscribed", "unsubscribed", "list")
+SUBSCRIPTION_KINDS = ("host", "site", "all")
+
+
+def _field(item: object, name: str, default: object = None) -> object:
+    """A field of a dict or an object (store rows and plain dicts both work)."""
+    if isinstance(item, Mapping):
+        return item.get(name, default)
+    return getattr(item, name, default)
+
+
+def archives_card(*, archives: Iterable = (), timezone: str = "UTC", start: datetime | None = None,
+             end: datetime | None = None, limit: int = 100, compact: bool = False) -> dict:
+    """The archive picker: an ``Input.ChoiceSet`` named ``archiveId`` and one Submit (``summary``)."""
+    tz, items = fmt.zone(timezone), list(archives)
+    choices = []
+    for item in items[:limit]:
+        when = _field(item, "created")
+        stamp = f"{fmt.day(when.astimezone(tz))} {fmt.clock(when, tz)}" if isinstance(when, datetime) else "no date"
+        # Choice titles are plain text in every renderer (a drop-down), so they are cleaned, not escaped.
+        title = clean(_field(item, "title", ""), 40 if compact else 70) or "Untitled meeting"
+        choices.append({"title": f"{title} — {stamp}", "value": str(_field(item, "archive_id", ""))})
+    period = "Recent meeting archives"
+    if start or end:
+        # ``end`` is exclusive (the next midnight, or now): the last day shown is the one before it.
+        last = end - timedelta(microseconds=1) if end else None
+        period = f"Meeting archives {_date(start, tz)} – {_date(last, tz)}"
+    count = f"{fmt.number(len(items))} archive{'s' * (len(items) != 1)} · times in {timezone}"
+    more = more_line(len(items) - len(choices), _narrower(items[len(choices):], tz, end))
+    return {"title": period, "count": count, "choices": choices, "more": more,
+            "actions": [{"title": "Show recap", "data": {"action": "summary"}}] if choices else []}
+
+
+NARROW_DAYS = 7  # a week of archives is usually few enough for one card
+
+
+def _narrower(hidden: list, tz, end: datetime | None) -> str:
+    """Which ``archives <from> <to>`` lists the archives a card had no room for (at most a week of them).
+
+    An export is of one archive, so it cannot help here; a shorter period can. The list is newest
+    first, so what was cut is older: the suggestion starts from the newest archive left out.
+    """
+    stamps = (_field(item, "created") for item in hidden)
+    days = sorted(when.astimezone(tz).date() for when in stamps if isinstance(when, datetime))
+    if days:
+        last = days[-1]
+        first = max(days[0], last - timedelta(days=NARROW_DAYS - 1))
+        return f"ask for fewer days, like `archives {first.isoformat()} {last.isoformat()}`"
+    last = (end.astimezone(tz) - timedelta(seconds=1)).date() if isinstance(end, datetime) else None
+    example = f"{(last - timedelta(days=NARROW_DAYS - 1)).isoformat()} {last.isoformat()}" if last else \
+        "2026-11-01 2026-11-07"
+    return f"ask for fewer days, like `archives {example}`"
+
+
+def _date(when: datetime | None, tz) -> str:
+    return fmt.day(when.astimezone(tz)) if isinstance(when, datetime) else "…"
+
+
+def help_card(*, commands: Iterable | None = None, did_you_mean: str | None = None, unknown: str | None = None,
+         limit: int = 0, compact: bool = False) -> dict:
+    """Every command with what it does, and a "did you mean" when the word typed was close to one."""
+    if commands is None:
+        from bot.commands import COMMANDS  # the one command table; cards only read it
+
+        commands = COMMANDS.values()
+    rows = []
+    for spec in commands:
+        usage, summary = (spec if isinstance(spec, tuple) else (_field(spec, "usage", ""), _field(spec, "summary", "")))
+        rows.append({"usage": literal(usage, 80), "code": clean(usage, 80).replace("`", "'"),
+                     "summary": literal(summary, 160)})
+    intro = None
+    if unknown:
+        intro = f"I don't know “{literal(unknown, 40)}”."
+    if did_you_mean and code(did_you_mean, 40):
+        intro = (intro + " " if intro else "") + f"Did you mean {code(did_you_mean, 40)}?"
+    return {"intro": intro, "commands": rows,
+            "footer": "A leading / is optional and case does not matter. In a group space, @mention me first.",
+            "actions": [{"title": "Recent archives", "data": {"action": "archives"}}]}
+
+
+def error_card(*, title: str = "Something went wrong", what_happened: str = "", what_to_do: str = "",
+          tracking_id: str | None = None, limit: int = 0, compact: bool = False) -> dict:
+    """What happened, what to do about it, and Webex's tracking id for support."""
+    return {"title": literal(title, 120) or "Something went wrong",
+            "what_happened": literal(what_happened, 600) or "Recap could not complete the request.",
+            "what_to_do": literal(what_to_do, 600) or "Try again in a minute; if it keeps failing, tell your admin.",
+            "tracking_id": literal(tracking_id, 120) if tracking_id else None}
+
+
+def refusal_card(*, command: str | None = None, limit: int = 0, compact: bool = False) -> dict:
+    """A polite no for someone who is not an authorised admin (nothing was fetched)."""
+    # Raw inside the code span: escapes are not undone there, so `summary 4E32\_R\_1` would show its backslashes.
+    asked = f" ({code(command, 60)})" if command and code(command, 60) else ""
+    return {"text": f"Meeting data{asked} is only shared with Recap's administrators. Nothing was looked up.",
+            "todo": "If you need it, ask an administrator to add your address to RECAP_ADMINS, "
+                    "or to run the command for you."}
+
+
+def _describe(kind: str, value: str) -> str:
+    if kind == "host":
+        return f"each meeting hosted by {value}"
+    if kind == "site":
+        return f"each meeting on site {value}"
+    return "each meeting in the organisation"
+
+
+def subscription_card(*, action: str = "subscribed", kind: str = "all", value: str | None = None, id: object = None,
+                 subscriptions: Iterable = (), limit: int = 50, compact: bool = False) -> dict:
+    """Confirm a subscription or its removal, or list the subscriptions of this space."""
+    if action not in SUBSCRIPTION_ACTIONS:
+        raise UsageError(f"subscription card action must be one of {SUBSCRIPTION_ACTIONS}, got {action!r}")
+    rows, items = [], list(subscriptions)
+    for item in items[:limit]:
+        item_kind = str(_field(item, "kind", "all"))
+        what = _describe(item_kind, literal(_field(item, "value", ""), 80)).removeprefix("each meeting")
+        rows.append({"what": "Meetings" + what,
+                     "id": f"id {literal(_field(item, 'id', ''), 40)} · {literal(item_kind, 10)}"})
+    subject = _describe(kind, literal(value or "", 80))
+    text = {"subscribed": f"A recap card will be posted here after {subject} ends.",
+            "unsubscribed": f"No more recaps here after {subject} ends.",
+            "list": f"{fmt.number(len(items))} subscription{'s' * (len(items) != 1)} in this space."}[action]
+    title = {"subscribed": "Subscribed", "unsubscribed": "Unsubscribed", "list": "Subscriptions"}[action]
+    return {"title": title, "text": text, "id": literal(id, 40) if id not in (None, "") and action != "list" else None,
+            "rows": rows, "more": more_line(len(items) - len(rows), "too many to list on one card"),
+            "empty": action == "list" and not items}

@@ -1,0 +1,149 @@
+"""Recap's cards: a meeting view or a command's answer rendered to a valid Adaptive Card plus its markdown fallback.
+
+Jinja templates in ``templates/cards`` lay the cards out; ``bot.card_views*`` decide what they
+say. Every card is cut to a byte budget by showing fewer list items (with a "+ N more" line),
+never by cutting JSON, and is validated against the Adaptive Cards 1.3 schema and Webex's
+limits before anyone can send it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from bot import card_markdown, card_views, card_views_commands, card_views_detail
+from bot.card_checks import card_size, validate_card
+from bot.card_format import zone
+from bot.config import Settings
+from bot.errors import CardError, UsageError
+from bot.meetings import Archive, MeetingChat
+from bot.resources import templates_dir
+from bot.summaries import recap
+
+__all__ = ["Card", "VIEWS", "KINDS", "card_size", "render_card", "render_view", "validate_card"]
+
+
+@dataclass(frozen=True)
+class Card:
+    """A rendered card: its kind, the AdaptiveCard JSON (version 1.3) and the markdown fallback."""
+
+    kind: str
+    content: dict
+    markdown: str
+
+
+@dataclass(frozen=True)
+class _Kind:
+    build: Callable[..., dict]  # (…, limit=, compact=) -> template context
+    markdown: Callable[[dict], list[str]]
+    limit: int  # how many items of the main list a card shows at most
+
+
+VIEWS = {
+    "summary": _Kind(card_views.summary, card_markdown.summary, 2),
+    "attendance": _Kind(card_views_detail.attendance, card_markdown.attendance, 40),
+    "polls": _Kind(card_views_detail.polls, card_markdown.polls, 10),
+    "qa": _Kind(card_views_detail.qa, card_markdown.qa, 20),
+    "chats": _Kind(card_views_detail.chats, card_markdown.chats, 40),
+}
+KINDS = {
+    "help": _Kind(card_views_commands.help_card, card_markdown.help, 0),
+    "error": _Kind(card_views_commands.error_card, card_markdown.error, 0),
+    "archives": _Kind(card_views_commands.archives_card, card_markdown.archives, 100),
+    "refusal": _Kind(card_views_commands.refusal_card, card_markdown.refusal, 0),
+    "subscription": _Kind(card_views_commands.subscription_card, card_markdown.subscription, 50),
+}
+
+
+@functools.cache
+def environment() -> Environment:
+    """The Jinja environment over ``templates/cards`` (JSON output: no HTML autoescape, strict undefined)."""
+    return Environment(loader=FileSystemLoader(templates_dir() / "cards"), autoescape=False,
+                       undefined=StrictUndefined, extensions=["jinja2.ext.do"], keep_trailing_newline=False)
+
+
+def render_template(kind: str, context: dict) -> dict:
+    """Render ``templates/cards/<kind>.json.j2`` and parse it; a template that yields bad JSON is a CardError."""
+    text = environment().get_template(f"{kind}.json.j2").render(**context)
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise CardError(f"template {kind}.json.j2 produced invalid JSON: {exc}") from exc
+
+
+def _fit(kind: str, spec: _Kind, build: Callable[..., dict], budget: int) -> Card:
+    limit, compact = spec.limit, False
+    while True:
+        content = render_template(kind, build(limit=limit, compact=compact))
+        size = card_size(content)
+        if size <= budget:
+            break
+        if limit > 0:
+            limit = max(min(limit - 1, int(limit * budget / size)), 0)
+        elif not compact:
+            compact = True
+        else:
+            return _oversize(kind, build(limit=0, compact=True), budget)
+    validate_card(content)
+    return Card(kind, content, _fallback(spec, build, limit, compact))
+
+
+def _oversize(kind: str, context: dict, budget: int) -> Card:
+    """A card that says the real one would not fit (budgets this small are a configuration choice)."""
+    header = context.get("header") or {}
+    title = header.get("title") or context.get("title") or "Recap"
+    text = f"This card would need more than {budget:,} bytes, the configured limit (RECAP_CARD_BUDGET)."
+    if header:
+        text += " Use `export` for everything."
+    small = {"kicker": header.get("kicker") or kind, "title": title, "text": text,
+             "actions": context.get("actions") or []}
+    content = render_template("oversize", small)
+    if card_size(content) > budget:
+        raise CardError(f"even a minimal {kind} card needs {card_size(content):,} bytes; the budget is {budget:,}")
+    validate_card(content)
+    return Card(kind, content, card_markdown.join([f"**{small['kicker']}: {small['title']}**", text]))
+
+
+def _fallback(spec: _Kind, build: Callable[..., dict], limit: int, compact: bool) -> str:
+    while True:
+        lines = spec.markdown(build(limit=limit, compact=compact))
+        size = sum(len(line.encode("utf-8")) + 1 for line in lines)
+        if size <= card_markdown.MAX_MARKDOWN_BYTES or (limit == 0 and compact):
+            return card_markdown.join(lines)  # join() still cuts at a line boundary if needed
+        if limit > 0:
+            limit = max(min(limit - 1, int(limit * card_markdown.MAX_MARKDOWN_BYTES / size)), 0)
+        else:
+            compact = True
+
+
+def _budget(budget_bytes: int | None) -> int:
+    return budget_bytes if budget_bytes is not None else Settings().card_budget_bytes
+
+
+def render_view(view: str, archive: Archive, *, audience: str, timezone: str, budget_bytes: int | None = None,
+                chats: Iterable[MeetingChat] | None = None) -> Card:
+    """One view (summary, attendance, polls, qa, chats) of an archive for a group space or a 1:1."""
+    spec = VIEWS.get(view)
+    if spec is None:
+        raise UsageError(f"unknown view {view!r}: use one of {', '.join(VIEWS)}")
+    tz = zone(timezone)
+    data = recap(archive, audience=audience, chats=None if chats is None else list(chats))
+    build = functools.partial(spec.build, data, tz, timezone)
+    return _fit(view, spec, build, _budget(budget_bytes))
+
+
+def render_card(kind: str, /, *, budget_bytes: int | None = None, **context) -> Card:
+    """A card answering a command: help, error, archives, refusal or subscription (context per kind)."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise UsageError(f"unknown card kind {kind!r}: use one of {', '.join(KINDS)} (or render_view for views)")
+    try:
+        build = functools.partial(spec.build, **context)
+        build(limit=spec.limit, compact=False)
+    except TypeError as exc:  # an unknown context field: say which card did not understand it
+        raise CardError(f"{kind} card: {exc}") from exc
+    return _fit(kind, spec, build, _budget(budget_bytes))

@@ -1,0 +1,203 @@
+"""One function per command and per webhook event; each talks back only through the context.
+
+``handle_event`` reads the message or the card submission behind a webhook (deliveries carry ids,
+never content), parses it into a ``Command`` and dispatches through ``COMMAND_HANDLERS``. Access is
+checked before any meeting data is fetched, every data access is audited, and failures are left to
+the job runner, which retries them or calls ``report_failure`` (the one place errors become cards).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from bot import meetings
+from bot.cards import render_card, render_view
+from bot.commands import COMMANDS, Command, parse, parse_action
+from bot.commands_text import same_person
+from bot.context import Context
+from bot.errors import ConfigError, WebexNotFound
+from bot.exports import export_archive, export_filename
+from bot.handlers_failures import explain
+from bot.handlers_subscriptions import list_subscriptions, subscribe, unsubscribe
+
+log = logging.getLogger(__name__)
+ARCHIVES_DEFAULT_SPAN = timedelta(days=30)
+
+
+def handle_event(ctx: Context, event: dict) -> None:
+    """The job for one webhook delivery: dispatch on (resource, event)."""
+    handler = EVENT_HANDLERS.get((event.get("resource"), event.get("event")))
+    if handler is None:
+        log.info("no handler for %s/%s", event.get("resource"), event.get("event"))
+        return
+    handler(ctx, event.get("data") or {})
+
+
+def on_message(ctx: Context, data: dict) -> None:
+    """A new message: fetch it, drop the bot's own, parse it, run the command."""
+    bot = ctx.bot_identity()
+    if same_person(data.get("personId") or "", bot.id):
+        return
+    message = _still_there(ctx, f"messages/{_segment(data['id'])}")
+    if message is None or same_person(message.get("personId") or "", bot.id):
+        return
+    ctx.room_id = message.get("roomId") or ctx.room_id
+    ctx.room_type = message.get("roomType")
+    ctx.person_id, ctx.person_email = message.get("personId"), message.get("personEmail")
+    ctx.thread_id = message.get("parentId") or message.get("id")  # Webex threads are one level deep
+    run_command(ctx, parse(message.get("text") or "", html=message.get("html"), bot_id=bot.id,
+                           bot_name=bot.display_name))
+
+
+def on_card_action(ctx: Context, data: dict) -> None:
+    """A card button: fetch the submission, the card (for its space and thread) and who pressed it."""
+    bot = ctx.webex("bot")
+    action = _still_there(ctx, f"attachment/actions/{_segment(data['id'])}")
+    if action is None:
+        return
+    card = bot.get_json(f"messages/{_segment(action['messageId'])}")
+    person = bot.get_json(f"people/{_segment(action['personId'])}")
+    ctx.room_id = action.get("roomId") or card.get("roomId")
+    ctx.room_type = card.get("roomType")
+    ctx.thread_id = card.get("parentId") or card.get("id")
+    ctx.person_id, ctx.person_email = action["personId"], next(iter(person.get("emails") or []), None)
+    run_command(ctx, parse_action(action.get("inputs") or {}))
+
+
+def run_command(ctx: Context, command: Command) -> None:
+    """Check access, then run the command's handler."""
+    if COMMANDS[command.name].needs_admin and not ctx.is_admin:
+        ctx.audit(command.name, command.ids, "refused: not an authorised admin")
+        ctx.reply(render_card("refusal", command=command.name))
+        return
+    COMMAND_HANDLERS[command.name](ctx, command)
+
+
+# --- commands ------------------------------------------------------------------------------
+
+def show_help(ctx: Context, command: Command) -> None:
+    """The help card, with "did you mean" when the command was close to a known one."""
+    ctx.reply(render_card("help", commands=list(COMMANDS.values()), unknown=command.unknown or None,
+                          did_you_mean=command.suggestion))
+
+
+def list_archives(ctx: Context, command: Command) -> None:
+    """The archives created in a window (default: the last 30 days), newest first, to pick one from."""
+    start, end = archive_window(command, ctx.timezone, datetime.now(ZoneInfo(ctx.timezone)))
+    with ctx.audited("archives"):
+        summaries = meetings.list_archive_summaries(ctx.webex("admin"), start, end, timezone=ctx.timezone)
+    ctx.reply(render_card("archives", archives=summaries, start=start, end=end, timezone=ctx.timezone))
+
+
+def archive_window(command: Command, zone: str, now: datetime) -> tuple[datetime, datetime]:
+    """``[start, end)`` for ``archives [from] [to]``: whole days in the space's zone, ``to`` included."""
+    tz = ZoneInfo(zone)
+    end = min(datetime.combine(command.end + timedelta(days=1), time(), tz), now) if command.end else now
+    start = datetime.combine(command.start, time(), tz) if command.start else end - ARCHIVES_DEFAULT_SPAN
+    return start, end
+
+
+def show_view(ctx: Context, command: Command) -> None:
+    """One view of an archive (summary, attendance, polls, Q&A or its chat), for this space's audience."""
+    with ctx.audited(command.name, command.ids):
+        archive = meetings.get_archive(ctx.webex("admin"), command.archive_id, timezone=ctx.timezone)
+    ctx.reply(render_view(command.name, archive, audience=ctx.audience, timezone=ctx.timezone))
+
+
+def show_chats(ctx: Context, command: Command) -> None:
+    """The chat of an archive, or the post-meeting chat of an ended meeting instance."""
+    if command.archive_id:
+        return show_view(ctx, command)
+    if not ctx.has_credential("compliance"):
+        raise ConfigError("post-meeting chats need a compliance officer's credential (WEBEX_COMPLIANCE_TOKEN), "
+                          "which is not configured; `chats <archiveId>` shows the chat kept in a meeting archive")
+    with ctx.audited("chats", command.ids):
+        meeting = meetings.get_meeting(ctx.webex("admin"), command.meeting_id, timezone=ctx.timezone)
+        chats = meetings.list_meeting_chats(ctx.webex("compliance"), command.meeting_id)
+    ctx.reply(render_view("chats", archive_for_meeting(meeting), chats=chats, audience=ctx.audience,
+                          timezone=ctx.timezone))
+
+
+def archive_for_meeting(meeting: meetings.Meeting) -> meetings.Archive:
+    """An archive-shaped frame (title, time, host) for showing a meeting instance's chats."""
+    return meetings.Archive(archive_id="", service_type="", title=meeting.title, start=meeting.start,
+                            end=meeting.end, host_display_name=meeting.host_display_name or "",
+                            host_email=meeting.host_email, participants=(), chats=(), polls=(), qas=(),
+                            system_infos=())
+
+
+def export(ctx: Context, command: Command) -> None:
+    """An archive as a CSV table or JSON, posted as a file (1:1 only: exports name people)."""
+    if ctx.audience != "direct":
+        ctx.audit("export", command.ids, "refused: exports are for 1:1 spaces")
+        ctx.reply(render_card("error", title="Exports are for 1:1 spaces",
+                              what_happened="An export lists e-mail addresses and private messages, so I post it "
+                                            "only in a 1:1 space with an administrator.",
+                              what_to_do="Send me the same export command in our 1:1 space."))
+        return
+    with ctx.audited("export", command.ids):
+        archive = meetings.get_archive(ctx.webex("admin"), command.archive_id, timezone=ctx.timezone)
+    data = export_archive(archive, command.format, table=command.table or "attendance", timezone=ctx.timezone)
+    what = f"the {command.table} table" if command.format == "csv" else "the whole archive"
+    ctx.reply_file(export_filename(archive, command.format, command.table or "attendance"), data.encode("utf-8"),
+                   markdown=f"Export of {what} of archive `{command.archive_id}`.")
+
+
+def set_timezone(ctx: Context, command: Command) -> None:
+    """Show this space's time zone, or set it."""
+    if command.zone is None:
+        ctx.reply_text(f"Times in this space are shown in **{ctx.timezone}**. "
+                       "Change it with `timezone <IANA zone>`, e.g. `timezone Europe/Paris`.")
+        return
+    ctx.store.set_room_timezone(ctx.room_id, command.zone, by=ctx.person_email)
+    ctx.audit("timezone", (), f"ok: set to {command.zone}")
+    ctx.reply_text(f"Done: times in this space are now shown in **{command.zone}**.")
+
+
+def report_failure(ctx: Context, exc: BaseException, *, attempts: int = 1) -> None:
+    """Tell the person their command failed, what happened and what to do (an error card)."""
+    if not ctx.room_id:
+        log.warning("a job failed with no space to report to: %s", type(exc).__name__)
+        return
+    explanation = explain(exc, attempts=attempts)
+    ctx.reply(render_card("error", title=explanation.title, what_happened=explanation.what_happened,
+                          what_to_do=explanation.what_to_do, tracking_id=explanation.tracking_id))
+
+
+def _still_there(ctx: Context, path: str) -> dict | None:
+    """What a webhook points at, or None when it was deleted before the job ran (nobody left to answer)."""
+    try:
+        return ctx.webex("bot").get_json(path)
+    except WebexNotFound:
+        log.info("%s is gone; nothing to answer", path.split("/", 1)[0])
+        return None
+
+
+def _segment(value: str) -> str:
+    # Ids from webhooks go into URL paths: never let one climb to another endpoint.
+    return quote(str(value), safe="")
+
+
+COMMAND_HANDLERS: dict[str, Callable[[Context, Command], None]] = {
+    "help": show_help,
+    "archives": list_archives,
+    "summary": show_view,
+    "attendance": show_view,
+    "polls": show_view,
+    "qa": show_view,
+    "chats": show_chats,
+    "export": export,
+    "timezone": set_timezone,
+    "subscribe": subscribe,
+    "subscriptions": list_subscriptions,
+    "unsubscribe": unsubscribe,
+}
+
+EVENT_HANDLERS: dict[tuple[str, str], Callable[[Context, dict], None]] = {
+    ("messages", "created"): on_message,
+    ("attachmentActions", "created"): on_card_action,
+}

@@ -1,0 +1,51 @@
+"""Handlers of ``subscribe``, ``subscriptions`` and ``unsubscribe``: admins only (checked before), carded, audited.
+
+A subscription belongs to the space it was made in. Its audience is fixed by that space: a 1:1
+space with the admin gets the full recap, any other space the group view (DESIGN §5).
+"""
+
+from __future__ import annotations
+
+from bot.cards import render_card
+from bot.commands import COMMANDS, Command
+from bot.context import Context
+from bot.subscriptions import Rule
+
+
+def subscribe(ctx: Context, command: Command) -> None:
+    """Store the rule for this space (the same rule twice is one subscription) and confirm it."""
+    rule = Rule(command.rule or "all", command.value or "")
+    subscription, created = ctx.store.add_subscription(ctx.room_id, rule.kind, rule.value,
+                                                       room_type=ctx.room_type or "group", by=ctx.person_email)
+    ctx.audit("subscribe", (), f"ok: {rule.describe()}" + ("" if created else " (already subscribed)"))
+    ctx.reply(render_card("subscription", action="subscribed", kind=rule.kind, value=rule.value or None,
+                          id=subscription.id))
+
+
+def list_subscriptions(ctx: Context, command: Command) -> None:
+    """The subscriptions of this space, with their ids."""
+    ctx.reply(render_card("subscription", action="list", subscriptions=ctx.store.subscriptions(ctx.room_id)))
+
+
+def unsubscribe(ctx: Context, command: Command) -> None:
+    """Remove one subscription of this space (by id), all of them, or the only one."""
+    current = ctx.store.subscriptions(ctx.room_id)
+    spec = COMMANDS["unsubscribe"]
+    if not current:
+        ctx.reply(render_card("subscription", action="list", subscriptions=[]))
+        return
+    if command.value is None and len(current) > 1:
+        raise spec.refuse(f"This space has {len(current)} subscriptions: give the id of one (`subscriptions` "
+                          "lists them), or say `unsubscribe all`.")
+    wanted = None if command.value in (None, "all") else int(command.value)
+    removed = ctx.store.remove_subscriptions(ctx.room_id, wanted)
+    if not removed:
+        raise spec.refuse(f"This space has no subscription {wanted}; `subscriptions` lists its ids.")
+    ctx.audit("unsubscribe", (), "ok: removed " + ", ".join(f"{Rule(s.kind, s.value).describe()} (id {s.id})"
+                                                          for s in removed))
+    if len(removed) == 1:
+        only = removed[0]
+        ctx.reply(render_card("subscription", action="unsubscribed", kind=only.kind, value=only.value or None,
+                              id=only.id))
+    else:
+        ctx.reply(render_card("subscription", action="unsubscribed", kind="all"))

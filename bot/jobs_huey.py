@@ -1,0 +1,64 @@
+"""Huey for ``bot.jobs``: the instance a ``QUEUE_URL`` names, and a consumer embedded in another program."""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from huey import MemoryHuey, RedisHuey, SqliteHuey
+from huey.api import Huey
+from huey.consumer import Consumer, Worker
+
+from bot.errors import ConfigError
+
+
+def create_huey(queue_url: str, *, name: str = "recap") -> Huey:
+    """Huey for ``QUEUE_URL``: ``sqlite:///FILE`` (default), ``redis://…``, or ``memory://`` (immediate, tests).
+
+    A Redis URL may name the queue (its key prefix) with ``?queue=NAME``, so deployments can share a database.
+    """
+    scheme = urlsplit(queue_url).scheme
+    if scheme == "sqlite":
+        filename = queue_url[len("sqlite:///"):] if queue_url.startswith("sqlite:///") else ""
+        if not filename:
+            raise ConfigError(f"QUEUE_URL must name a file, like sqlite:///recap-queue.db, got {queue_url!r}")
+        return SqliteHuey(name, filename=filename, results=False)
+    if scheme in ("redis", "rediss"):
+        parts = urlsplit(queue_url)
+        query = parse_qsl(parts.query)
+        name = next((value for key, value in query if key == "queue" and value), name)
+        url = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query if k != "queue"])))
+        return RedisHuey(name, url=url, results=False)
+    if scheme == "memory":
+        return MemoryHuey(name, results=False, immediate=True)
+    raise ConfigError(f"QUEUE_URL must be sqlite:///FILE, redis://HOST:PORT/DB or memory://, got {queue_url!r}")
+
+
+
+class WakeableWorker(Worker):
+    """A worker whose idle wait ends as soon as a job is queued in this process."""
+
+    def __init__(self, *args, wake: threading.Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.wake = wake
+
+    def sleep(self) -> None:
+        self.wake.wait(min(self.delay, self.max_delay))
+        self.wake.clear()
+        self.delay = min(self.delay * self.backoff, self.max_delay)
+
+
+class EmbeddedConsumer(Consumer):
+    """A consumer inside another program: the host (web server, CLI) owns the signals; enqueue wakes it."""
+
+    def __init__(self, huey: Huey, wake: threading.Event, **options):
+        self._wake = wake  # set before the base class creates the workers
+        super().__init__(huey, **options)
+
+    def _create_worker(self) -> Worker:
+        return WakeableWorker(huey=self.huey, stop_flag=self.stop_flag, default_delay=self.default_delay,
+                              max_delay=self.max_delay, backoff=self.backoff, max_tasks=self.max_tasks,
+                              wake=self._wake)
+
+    def _set_signal_handlers(self) -> None:
+        pass

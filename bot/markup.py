@@ -1,0 +1,71 @@
+"""Meeting text as data: clean it, hide e-mail addresses, and escape what Webex markdown would interpret.
+
+Webex renders markdown in messages and in card ``TextBlock``s, and turns ``<@all>`` or
+``<@personEmail:…>`` into mentions. Anything a meeting produced (titles, names, chat lines,
+questions) goes through :func:`literal` before it reaches a card or a fallback text, so that
+``[click](http://x) <@all> **bold**`` is shown exactly as typed.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0/C1 controls (except the whitespace we fold) and bidirectional overrides that could reorder what is shown.
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SPACE = re.compile(r"\s+")
+# Backslash escapes are CommonMark's own; every character here can start or end markup inline.
+_INLINE = re.compile(r"([\\`*_\[\]<>~&])")
+_MENTION = re.compile(r"\\<@")  # after escaping: keep "<@" from ever appearing for mention parsers
+# Block markers only matter at the start of the (single) line.
+_LEADING = re.compile(r"^([#+\-=|]|\d{1,9}(?=[.)]))")
+_MENTION_RAW = re.compile(r"<(?=@)")
+MENTION_BREAK = "<\u2060"  # "<", then U+2060 WORD JOINER: looks like "<@", parses as nothing
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+EMAIL_HIDDEN = "(e-mail hidden)"
+ELLIPSIS = "…"
+
+
+def clean(text: object, limit: int | None = None) -> str:
+    """One line of plain text: controls and bidi overrides removed, whitespace folded, clipped to ``limit``."""
+    text = "" if text is None else str(text)
+    # Lone surrogates (legal in JSON input) cannot be encoded; show them as U+FFFD instead of failing.
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    text = _SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
+    if limit is not None and len(text) > limit:
+        text = text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+    return text
+
+
+def redact_emails(text: str) -> str:
+    """Replace anything shaped like an e-mail address (group spaces must never see one)."""
+    return _EMAIL.sub(EMAIL_HIDDEN, text)
+
+
+def contains_email(text: str) -> bool:
+    """Whether ``text`` holds something shaped like an e-mail address."""
+    return bool(_EMAIL.search(text))
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape every character Webex markdown could read as markup, mentions or HTML."""
+    text = _INLINE.sub(r"\\\1", text)
+    text = _MENTION.sub(r"\\<\\@", text)
+    return _LEADING.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), text)
+
+
+def code(text: object, limit: int | None = None) -> str:
+    """Text as an inline code span: shown raw, since backslash escapes do not work inside one.
+
+    Backticks are dropped so the text cannot close the span, and a word joiner (invisible) keeps
+    ``<@`` from reading as a mention; an empty text gives an empty string, not an empty span.
+    """
+    text = clean(text, limit).replace("`", "").strip()
+    return f"`{_MENTION_RAW.sub(MENTION_BREAK, text)}`" if text else ""
+
+
+def literal(text: object, limit: int | None = None, *, hide_emails: bool = False) -> str:
+    """Meeting text made safe to show as-is: cleaned, clipped, e-mails hidden if asked, then escaped."""
+    text = clean(text, limit)
+    if hide_emails:
+        text = redact_emails(text)
+    return escape_markdown(text)

@@ -1,0 +1,227 @@
+"""The post-meeting pipeline: ``meetings/ended`` → the subscribed spaces → one delivery job per space → one card.
+
+``on_meeting_ended`` (job ``meeting_ended``) opens a ledger row per (meeting, space) and schedules
+``deliver_recap`` (job ``recap_delivery``) ``RECAP_RECAP_DELAY`` seconds later. That job fetches
+the meeting, finds its archive (rule below), the archive detail and, with a compliance credential,
+the post-meeting chats. Data not there yet re-schedules the job with growing delays (never a
+sleep) until ``RECAP_RECAP_DEADLINE``, then a short card says why there is no recap. Posting
+goes through ``bot.recaps_delivery.post_once`` (the ledger's claim: exactly one post).
+
+Archive rule (archives name no meeting): an archive summary created in
+``[meeting end − 5 min, meeting end + 6 h]``, on the meeting's site, with the same title
+(case and spacing ignored); the one created closest to the meeting's end wins, and when both
+sides name a host the archive detail's host must be the meeting's (else the next closest).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot import meetings
+from bot.cards import Card, render_card, render_view
+from bot.context import Context
+from bot.errors import CardError, ConfigError, WebexAuthError, WebexBadRequest, WebexNotFound, WebexRetryLater
+from bot.recaps_delivery import logical_now, post_once, schedule_delivery
+from bot.store_models import utcnow
+from bot.store_subscriptions import CANCELLED, CLAIMED, FINAL_STATES, GAVE_UP, POSTED
+from bot.subscriptions import normalise_email, normalise_site, targets
+
+log = logging.getLogger(__name__)
+ARCHIVE_BEFORE_END = timedelta(minutes=5)
+ARCHIVE_AFTER_END = timedelta(hours=6)
+MAX_CANDIDATES = 3  # archive details fetched per look when several archives share the title
+
+
+class NotReady(Exception):
+    """The meeting's data is not (all) there yet; ``retry_after`` when Webex said how long to wait."""
+
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason, self.retry_after = reason, retry_after
+
+
+class Unsubscribed(Exception):
+    """No subscription of the space matches the meeting any more: nothing to post."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A recap ready to post."""
+
+    card: Card
+    archive_id: str
+
+
+# --- the meetings/ended event ----------------------------------------------------------------
+
+def on_meeting_ended(ctx: Context, envelope: dict) -> None:
+    """Job ``meeting_ended``: open a delivery for each subscribed space and schedule its first look."""
+    data = envelope.get("data") if isinstance(envelope.get("data"), dict) else {}
+    meeting_id = str(data.get("id") or "")
+    if not meetings.INSTANCE_ID.fullmatch(meeting_id):
+        log.info("meetings/ended for %r is not an ended meeting instance; ignored", meeting_id[:80])
+        return
+    host, site = data.get("hostEmail"), data.get("siteUrl")
+    if not host and not site:  # a thin delivery: ask Webex who hosted it, and where
+        meeting = meetings.get_meeting(ctx.webex("admin"), meeting_id)
+        host, site = meeting.host_email, meeting.site_url
+    found = targets(ctx.store.subscriptions_matching(normalise_email(host), normalise_site(site)),
+                    host_email=host, site_url=site)
+    now = utcnow()
+    deadline = now + timedelta(seconds=ctx.settings.recap_deadline)
+    for target in found:
+        if not ctx.store.open_delivery(meeting_id, target.room_id, deadline_at=deadline, now=now):
+            continue  # a redelivery, or another process got here first: that one scheduled the job
+        try:
+            schedule_delivery(ctx, meeting_id, target.room_id, attempt=1, now=now, delay=ctx.settings.recap_delay)
+        except Exception:
+            ctx.store.drop_delivery(meeting_id, target.room_id)  # let a retry of this job open it again
+            raise
+    log.info("meeting %s ended: %d space(s) subscribed", meeting_id, len(found))
+
+
+# --- the delivery job ------------------------------------------------------------------------
+
+def deliver_recap(ctx: Context, payload: dict) -> None:
+    """Job ``recap_delivery``: post the recap of ``meetingId`` in ``roomId`` once, or wait, or give up."""
+    meeting_id, room_id = str(payload["meetingId"]), str(payload["roomId"])
+    now = logical_now(payload)
+    delivery = ctx.store.delivery(meeting_id, room_id)
+    if delivery is None or delivery.state in FINAL_STATES:
+        return
+    if delivery.state == CLAIMED and delivery.lease_until and delivery.lease_until > now:
+        return  # another worker is posting it right now (its lease ends long before any data changes)
+    found = dict(payload.get("found") or {})  # what earlier looks learnt; this look adds to it
+    try:
+        prepared = prepare(ctx, meeting_id, room_id, now, found)
+    except Unsubscribed:
+        ctx.store.finish_delivery(meeting_id, room_id, token=None, state=CANCELLED, note="unsubscribed")
+        return
+    except NotReady as exc:
+        if now < delivery.deadline_at:
+            ctx.store.note_attempt(meeting_id, room_id, exc.reason, now=now)
+            schedule_delivery(ctx, meeting_id, room_id, attempt=int(payload.get("attempt") or 1) + 1, now=now,
+                              retry_after=exc.retry_after, deadline=delivery.deadline_at, found=found)
+            return
+        prepared = Prepared(gave_up_card(exc.reason, late=True), "")
+    except (WebexAuthError, WebexBadRequest, ConfigError, CardError) as exc:
+        prepared = Prepared(gave_up_card(_reason(exc), late=False), "")
+    post_once(ctx, {**payload, "found": found}, prepared.card, state=POSTED if prepared.archive_id else GAVE_UP,
+              archive_id=prepared.archive_id, now=now)
+
+
+def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: dict | None = None) -> Prepared:
+    """Fetch everything and render the card; ``NotReady`` when some of it is not published yet.
+
+    ``found`` (updated in place) keeps what this look learnt for the next one: the meeting's JSON and,
+    once matched, the archive's id, so a look cut short by a 429 does not spend those calls again.
+    """
+    admin, found = ctx.webex("admin"), found if found is not None else {}
+    try:
+        if isinstance(found.get("meeting"), dict):
+            meeting = meetings.parse_meeting(found["meeting"])
+        else:
+            meeting = meetings.get_meeting(admin, meeting_id)
+            found["meeting"] = meeting.raw
+        _set_audience(ctx, meeting, room_id)
+        archive = find_archive(admin, meeting, now, found)
+        if archive is None:
+            raise NotReady(f"no meeting archive titled “{meeting.title}” has appeared yet")
+        chats = post_meeting_chats(ctx, meeting_id)
+    except WebexNotFound as exc:
+        raise NotReady("Webex does not have the meeting's data yet (HTTP 404)") from exc
+    except WebexRetryLater as exc:
+        raise NotReady(f"Webex was busy or unreachable ({_status(exc)})", exc.retry_after) from exc
+    # One audit line per recap fetched (the looks that found nothing yet fetched no meeting data).
+    ctx.audit("auto-recap", (meeting_id, archive.archive_id), f"ok: fetched for a {ctx.audience} space")
+    card = render_view("summary", archive, audience=ctx.audience, timezone=ctx.timezone, chats=chats)
+    return Prepared(card, archive.archive_id)
+
+
+def _set_audience(ctx: Context, meeting: meetings.Meeting, room_id: str) -> None:
+    """The space's type and subscriber decide the audience (a 1:1 with an admin sees everything)."""
+    found = targets(ctx.store.subscriptions(room_id), host_email=meeting.host_email, site_url=meeting.site_url)
+    if not found:
+        raise Unsubscribed(room_id)
+    ctx.room_type, ctx.person_email = found[0].room_type, found[0].subscriber
+
+
+def find_archive(admin, meeting: meetings.Meeting, now: datetime, found: dict | None = None) -> meetings.Archive | None:
+    """The archive of an ended meeting by the rule in this module's docstring, or None (not there yet).
+
+    ``found["archiveId"]`` is set as soon as an archive matches (and used instead of a new search).
+    """
+    found = found if found is not None else {}
+    if isinstance(found.get("archiveId"), str):
+        return meetings.get_archive(admin, found["archiveId"])
+    if not isinstance(found.get("candidates"), list):
+        found["candidates"] = _candidates(admin, meeting, now)
+    for archive_id in list(found["candidates"]):
+        try:
+            archive = meetings.get_archive(admin, archive_id)
+        except WebexNotFound:
+            found["candidates"].remove(archive_id)  # listed but gone since: try the next one
+            continue
+        if _same_host(archive.host_email, meeting.host_email):
+            found["archiveId"] = archive.archive_id
+            return archive
+        found["candidates"].remove(archive_id)  # looked at: not this meeting's
+    del found["candidates"]  # none matched (or none yet): the next look searches afresh
+    return None
+
+
+def _candidates(admin, meeting: meetings.Meeting, now: datetime) -> list[str]:
+    """Ids of the archives that may be the meeting's, most likely first (title and time; the host is checked later)."""
+    if meeting.end is None:
+        raise NotReady("the meeting has no end time yet")
+    start = meeting.end - ARCHIVE_BEFORE_END
+    # Up to a minute past "now": an archive created this very second is in, whatever the clocks' skew.
+    end = max(min(meeting.end + ARCHIVE_AFTER_END, now + timedelta(minutes=1)), start + timedelta(minutes=1))
+    summaries = meetings.list_archive_summaries(admin, start, end, site_url=meeting.site_url)
+    same = [s for s in summaries if s.created and _same_title(s.title, meeting.title)]
+    same.sort(key=lambda s: abs((s.created - meeting.end).total_seconds()))
+    return [s.archive_id for s in same[:MAX_CANDIDATES]]
+
+
+def post_meeting_chats(ctx: Context, meeting_id: str) -> list[meetings.MeetingChat] | None:
+    """The post-meeting chats (compliance credential), or None to use the archive's own chat."""
+    if not ctx.has_credential("compliance"):
+        return None
+    try:
+        return meetings.list_meeting_chats(ctx.webex("compliance"), meeting_id)
+    except (WebexAuthError, WebexBadRequest, WebexNotFound) as exc:
+        # The feature is "upon request" and often off: the archive's chat is the next best thing.
+        log.info("post-meeting chats of %s unavailable (%s); using the archive's chat", meeting_id, _status(exc))
+        return None
+
+
+def gave_up_card(reason: str, *, late: bool) -> Card:
+    """The short card saying the recap could not be produced, and why."""
+    todo = ("An archive exists only for meetings Webex keeps a report of; an admin can still look with `archives`."
+            if late else "Ask the operator of Recap to check its credentials and settings.")
+    return render_card("error", title="No recap for this meeting",
+                       what_happened=f"The recap could not be produced: {reason}.", what_to_do=todo)
+
+
+def _same_title(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _same_host(archive_host: str | None, meeting_host: str | None) -> bool:
+    a, b = normalise_email(archive_host), normalise_email(meeting_host)
+    return a is None or b is None or a == b
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, WebexAuthError):
+        return f"Webex refused access ({exc.hint or _status(exc)})"
+    if isinstance(exc, CardError):
+        return "the recap is too large for a card"
+    return str(exc) if isinstance(exc, ConfigError) else f"Webex refused the request ({_status(exc)})"
+
+
+def _status(exc: Exception) -> str:
+    status = getattr(exc, "status", None)
+    return f"HTTP {status}" if status else type(exc).__name__

@@ -1,0 +1,1 @@
+"""The offline Webex: an API emulator, its fixtures, and the sandbox chat page."""

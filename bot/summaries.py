@@ -1,0 +1,38 @@
+"""Pure analysis of a meeting archive (no I/O): attendance, polls, Q&A, chat, and the privacy view.
+
+The work is split over ``bot.summaries_attendance``, ``bot.summaries_content`` and
+``bot.summaries_privacy``; callers import everything from here.
+"""
+
+from bot.summaries_attendance import (
+    GRACE,
+    Attendance,
+    Attendee,
+    attendance,
+    meeting_span,
+    number_shared_names,
+    people_count,
+    reference_span,
+)
+from bot.summaries_content import (
+    AnswerStat,
+    ChatLine,
+    ChatStats,
+    PollStat,
+    QAItem,
+    QAStats,
+    QuestionStat,
+    chat_line,
+    chat_stats,
+    chat_summary,
+    poll_voters,
+    polls,
+    qa,
+)
+from bot.summaries_privacy import AUDIENCES, Recap, recap
+
+__all__ = [
+    "AUDIENCES", "GRACE", "AnswerStat", "Attendance", "Attendee", "ChatLine", "ChatStats", "PollStat", "QAItem",
+    "QAStats", "QuestionStat", "Recap", "attendance", "chat_line", "chat_stats", "chat_summary", "meeting_span",
+    "number_shared_names", "people_count", "poll_voters", "polls", "qa", "recap", "reference_span",
+]

@@ -1,0 +1,149 @@
+"""The web edge: ``POST /webhooks/webex`` (verify, filter, de-duplicate, enqueue, answer) and ``GET /healthz``.
+
+Each step can end the request; none parses a command or calls Webex. Webex disables a webhook
+after 100 failed deliveries in 5 minutes, so the answer is immediate and the work is queued.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, Response, current_app, request
+
+from bot.commands_text import same_person
+from bot.jobs import Jobs
+from bot.webex import verify_signature
+
+log = logging.getLogger(__name__)
+bp = Blueprint("recap", __name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+# (resource, event) → job name. Events not listed are acknowledged and ignored.
+EVENT_JOBS = {
+    ("messages", "created"): "event",
+    ("attachmentActions", "created"): "event",
+    ("meetings", "ended"): "meeting_ended",  # the org webhook (admin credential): automatic recaps
+}
+
+
+class Rejected(Exception):
+    """A delivery that ends here, with the HTTP status to answer."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+def jobs() -> Jobs:
+    """The queue (and through it the services) of the current app."""
+    return current_app.extensions["recap"]
+
+
+@bp.post("/webhooks/webex")
+def webex_webhook() -> Response:
+    """Receive one Webex webhook delivery."""
+    try:
+        body = read_body()
+        verify(body)
+        envelope = parse_envelope(body)
+        return _status(*accept(envelope))
+    except Rejected as rejected:
+        return _status(rejected.status, rejected.reason)
+
+
+def read_body() -> bytes:
+    """The raw request bytes, refused with 413 beyond ``MAX_BODY_BYTES``.
+
+    A chunked delivery has no Content-Length and its stream may hand back a chunk at a time, so the
+    body is read until the stream ends (or the limit is passed), never with one ``read``.
+    """
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise Rejected(413, "body too large")
+    parts, size = [], 0
+    while size <= MAX_BODY_BYTES:
+        part = request.stream.read(MAX_BODY_BYTES + 1 - size)
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    if size > MAX_BODY_BYTES:
+        raise Rejected(413, "body too large")
+    return b"".join(parts)
+
+
+def verify(body: bytes) -> None:
+    """401 unless ``X-Spark-Signature`` is the HMAC-SHA1 of the raw body under the webhook secret."""
+    secret = jobs().services.settings.webhook_secret
+    if not verify_signature(str(secret or ""), body, request.headers.get("X-Spark-Signature")):
+        raise Rejected(401, "missing or invalid signature")
+
+
+def parse_envelope(body: bytes) -> dict:
+    """The delivery as a dict with string ``resource``, ``event`` and ``data.id``, else 400."""
+    try:
+        envelope = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # absurdly deep nesting too
+        raise Rejected(400, "body is not JSON") from None
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("data"), dict):
+        raise Rejected(400, "not a webhook envelope")
+    fields = (envelope.get("resource"), envelope.get("event"), envelope["data"].get("id"))
+    if not all(isinstance(value, str) and value for value in fields):
+        raise Rejected(400, "envelope lacks resource, event or data.id")
+    return envelope
+
+
+def accept(envelope: dict) -> tuple[int, str]:
+    """Drop what is not ours to do, de-duplicate, enqueue; the status and reason to answer."""
+    resource, event, data = envelope["resource"], envelope["event"], envelope["data"]
+    job = EVENT_JOBS.get((resource, event))
+    if job is None:
+        return 200, "ignored: not an event Recap handles"
+    if is_own_message(envelope):
+        return 200, "ignored: the bot's own message"
+    store = jobs().services.store
+    if not store.mark_seen(resource, event, data["id"]):
+        return 200, "duplicate"
+    try:
+        jobs().enqueue(job, envelope)
+    except Exception:
+        # Let a redelivery try again rather than losing the event.
+        store.forget_seen(resource, event, data["id"])
+        log.exception("could not queue %s/%s", resource, event)
+        return 503, "queue unavailable"
+    return 202, "queued"
+
+
+def is_own_message(envelope: dict) -> bool:
+    """Whether a ``messages`` event is the bot's own post (the bot created its webhooks: ``createdBy``)."""
+    if envelope["resource"] != "messages":
+        return False
+    author = envelope["data"].get("personId")
+    if not isinstance(author, str) or not author:
+        return False  # not a person id at all: the job will find no such message and drop it
+    bot_ids = (envelope.get("createdBy"), jobs().services.known_bot_id())
+    return any(isinstance(bot_id, str) and same_person(author, bot_id) for bot_id in bot_ids)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Database and queue health: 200 when both answer, 503 otherwise (no details that could leak secrets)."""
+    report, healthy = {}, True
+    try:
+        jobs().services.store.ping()
+        report["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        report["database"], healthy = f"error: {type(exc).__name__}", False
+    try:
+        report["queued"] = jobs().ping()
+        report["queue"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        report["queue"], healthy = f"error: {type(exc).__name__}", False
+    return Response(json.dumps(report), status=200 if healthy else 503, mimetype="application/json")
+
+
+def _status(status: int, reason: str) -> Response:
+    response = Response(json.dumps({"status": reason}), status=status, mimetype="application/json")
+    if status == 413:
+        response.headers["Connection"] = "close"  # the unread rest of the body must not be taken for a request
+    return response

@@ -1,0 +1,332 @@
+"""Recap cards for the documented example archive: every number checked against a hand count, and the basics
+every card must meet (zone shown, buttons a handler can dispatch, privacy in group spaces, literal meeting text)."""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from markdown_it import MarkdownIt
+
+from bot import cards
+from bot.cards import render_card, render_view
+from bot.errors import CardError, UsageError
+from bot.meetings import ArchiveSummary, parse_archive, parse_archive_summary, parse_meeting_chat
+from bot.resources import templates_dir
+
+DOC_EXAMPLE = Path(__file__).parent / "data" / "doc_example_archive.json"
+ARCHIVE_ID = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
+HOSTILE = "[click](http://x) <@all> **bold** _it_ `code` <b>html</b> # not a heading"
+
+
+def doc_archive():
+    return parse_archive(json.loads(DOC_EXAMPLE.read_text()))
+
+
+def text_blocks(node) -> list[dict]:
+    """Every TextBlock of a card, in reading order."""
+    if isinstance(node, dict):
+        found = [node] if node.get("type") == "TextBlock" else []
+        return found + [b for value in node.values() for b in text_blocks(value)]
+    if isinstance(node, list):
+        return [b for value in node for b in text_blocks(value)]
+    return []
+
+
+def texts(card) -> list[str]:
+    return [block["text"] for block in text_blocks(card.content)]
+
+
+def tile_sets(card) -> list[dict[str, str]]:
+    """The big-number rows of a card: label -> value, one dict per row."""
+    rows = []
+    for node in _nodes(card.content):
+        if node.get("type") != "ColumnSet":
+            continue
+        cols = [[i for i in c.get("items", []) if i.get("type") == "TextBlock"] for c in node["columns"]]
+        if cols and all(len(c) == 2 and c[1].get("size") == "Small" and c[0].get("size") == "Large" for c in cols):
+            rows.append({c[1]["text"]: c[0]["text"] for c in cols})
+    return rows
+
+
+def poll_rows(card) -> list[tuple[str, str, str, str | None]]:
+    """(answer, bar, count · share, colour) for every answer: its row, then its bar right under it."""
+    found = []
+    for node in _nodes(card.content):
+        items = node.get("items") if node.get("type") == "Container" else None
+        for row, under in itertools.pairwise(items or []):
+            if row.get("type") == "ColumnSet" and under.get("fontType") == "Monospace":
+                answer, numbers = (c["items"][0] for c in row["columns"])
+                assert under["color"] == (answer.get("color") or "Accent")  # a correct answer's bar is green too
+                found.append((answer["text"], under["text"], numbers["text"], answer.get("color")))
+    return found
+
+
+def bar(full: int, half: bool = False) -> str:
+    """The 40-cell card bar: ``full`` whole cells, maybe a half cell, then the light track."""
+    filled = "█" * full + "▌" * half
+    return filled + "░" * (40 - len(filled))
+
+
+def _nodes(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nodes(value)
+
+
+# --- the documented example, counted by hand -------------------------------------------------------
+
+def test_summary_card_numbers_match_a_hand_count_of_the_documented_example():
+    """Hand count of the OpenAPI example: 3 participants (Marcos Alonso, Antoine Griezmann, Marco Reus, each
+    joined 10:32:09 and left 10:37:32 = 5m 23s, nobody late or early); poll Q1 answers "1"/"2"/"3" got 1/2/0
+    votes of 3 respondents (33%/67%/0%), "3" is the correct answer; Q&A: 2 questions, 1 answered (with 3
+    answers), 1 dismissed, 0 unanswered; chat: 1 public message. Every number on the card matches."""
+    card = render_view("summary", doc_archive(), audience="direct", timezone="Asia/Shanghai")
+    attendance, qa, chat = tile_sets(card)
+    assert attendance == {"people": "3", "at peak": "3", "median stay": "5m 23s", "joined late": "0",
+                          "left early": "0"}
+    assert qa == {"questions": "2", "answered": "1", "unanswered": "0", "dismissed": "1", "to answer": "0s"}
+    assert chat == {"message": "1", "public": "1", "group": "0", "private": "0"}
+    # 33.3 % of 40 cells = 13.3 cells (13½ shown), 66.7 % = 26.7 (26½): half-cell steps of 1.25 %.
+    assert poll_rows(card) == [("1", bar(13, half=True), "1 · 33%", None), ("2", bar(26, half=True), "2 · 67%", None),
+                               ("✓ 3", bar(0), "0 · 0%", "Good")]
+    shown = texts(card)
+    assert "1 poll · 1 question · 3 of 3 people (100%) voted in at least one poll" in shown
+    assert "Poll 1 · Q1 · single choice" in shown  # no poll heading on the recap card: the label names the poll
+    assert "3 of 3 attendees answered · correct: 3" in shown
+    # Start and end are both 10:37:32 in the example: the header falls back to first join / last leave.
+    assert "Thu 3 Nov 2022 · 10:32–10:37 (Asia/Shanghai)" in shown
+    assert "First 10:32 · last 10:32 · most active: Marcos Alonso (1)" in shown
+
+
+def test_detail_cards_match_the_hand_count():
+    archive = doc_archive()
+    attendance = texts(render_view("attendance", archive, audience="direct", timezone="Asia/Shanghai"))
+    for name in ("Antoine Griezmann", "Marco Reus", "Marcos Alonso"):
+        assert name in attendance
+    assert attendance.count("10:32–10:37") == 3 and attendance.count("5m 23s") == 4  # 3 rows + the median tile
+    assert "3 joins by 3 people · peak at 10:32" in attendance
+    assert "linzhou@example.com" in attendance  # the one e-mail the archive has, in a 1:1
+
+    polls = render_view("polls", archive, audience="direct", timezone="Asia/Shanghai")
+    assert [r[2] for r in poll_rows(polls)] == ["1 · 33%", "2 · 67%", "0 · 0%"]
+    assert "Antoine Griezmann" in texts(polls) and "Marcos Alonso, Marco Reus" in texts(polls)  # who voted what
+    assert "Poll 1: 10:33–10:37 · 3 of 3 attendees voted (100%)" in texts(polls)
+    assert "Q1 · single choice" in texts(polls)  # under "Poll 1: …", the label does not repeat the poll
+    assert not [t for t in texts(polls) if t.startswith("Poll 1 ·")]
+
+    qa = texts(render_view("qa", archive, audience="direct", timezone="Asia/Shanghai"))
+    assert [t for t in qa if t.startswith(("Answered", "Unanswered", "Dismissed"))] == ["Answered after 0s",
+                                                                                        "Dismissed"]
+    # The archive lists the answers 10:32:34, 10:34:58, 10:32:40; the card shows them in time order.
+    assert [t for t in qa if t in ("Go home", "Hiking", "Drink Some")] == ["Go home", "Drink Some", "Hiking"]
+    assert [t for t in qa if t.startswith(("Marcos Alonso · ", "Adam Zhou · "))] == [
+        "Marcos Alonso · 10:32", "Marcos Alonso · 10:32", "Adam Zhou · 10:34"]
+
+    chats = texts(render_view("chats", archive, audience="direct", timezone="Asia/Shanghai"))
+    assert "Hi everyone!" in chats and "10:32 · Marcos Alonso → All Participants" in chats
+
+
+def test_fallback_markdown_carries_the_same_numbers():
+    card = render_view("summary", doc_archive(), audience="direct", timezone="Asia/Shanghai")
+    md = card.markdown
+    assert "3 people · 3 at peak · 5m 23s median stay · 0 joined late · 0 left early" in md
+    assert "- 1: 1 (33%) ███▌░░░░░░" in md and "- 2: 2 (67%)" in md and "- 3: 0 (0%) ░░░░░░░░░░ ✓ correct" in md
+    assert "3 of 3 people (100%) voted in at least one poll" in md
+    assert "2 questions · 1 answered · 0 unanswered · 1 dismissed" in md
+    assert "1 message · 1 public · 0 group · 0 private" in md
+
+
+def test_times_follow_the_requested_zone_and_name_it():
+    card = render_view("attendance", doc_archive(), audience="direct", timezone="Europe/Berlin")
+    assert "Thu 3 Nov 2022 · 03:32–03:37 (Europe/Berlin)" in texts(card)
+    assert "03:32–03:37" in texts(card)
+    with pytest.raises(UsageError, match="Mars/Base"):
+        render_view("summary", doc_archive(), audience="direct", timezone="Mars/Base")
+
+
+def test_summary_buttons_carry_what_a_handler_needs():
+    card = render_view("summary", doc_archive(), audience="direct", timezone="UTC")
+    actions = card.content["actions"]
+    assert len(actions) == 5 and all(a["type"] == "Action.Submit" for a in actions)
+    assert [a["data"] for a in actions[:4]] == [{"action": v, "archiveId": ARCHIVE_ID}
+                                                for v in ("attendance", "polls", "qa", "chats")]
+    assert actions[4]["data"] == {"action": "export", "archiveId": ARCHIVE_ID, "format": "csv", "table": "attendance"}
+    for view in ("attendance", "polls", "qa", "chats"):
+        detail = render_view(view, doc_archive(), audience="direct", timezone="UTC").content["actions"]
+        assert detail[0]["data"] == {"action": "summary", "archiveId": ARCHIVE_ID}
+        assert detail[1]["data"]["action"] == "export" and detail[1]["data"]["format"] == "csv"
+
+
+def test_group_cards_show_no_email_and_no_private_text():
+    archive = doc_archive()
+    for view in cards.VIEWS:
+        card = render_view(view, archive, audience="group", timezone="UTC")
+        everything = json.dumps(card.content, ensure_ascii=False) + card.markdown
+        for secret in ("linzhou@example.com", "marcos@example.com", "What we will do next step?", "Go home",
+                       "Hiking", "cannot be provided"):
+            assert secret not in everything, (view, secret)
+    qa = texts(render_view("qa", archive, audience="group", timezone="UTC"))
+    assert "2 non-public questions counted but not shown in a group space." in qa
+    assert tile_sets(render_view("qa", archive, audience="group", timezone="UTC"))[0]["questions"] == "2"
+
+
+def test_group_view_hides_email_shaped_text_even_inside_public_text():
+    archive = parse_archive({"archiveId": "ABCDEF12_R_1", "title": "Sync with bob@example.com",
+                             "chats": [{"type": "public", "senderName": "carol@example.com",
+                                        "text": "mail me: dave@example.org"}]})
+    card = render_view("chats", archive, audience="group", timezone="UTC")
+    assert "@example" not in json.dumps(card.content) + card.markdown
+    assert "mail me: (e-mail hidden)" in texts(card)
+    assert "dave@example.org" in json.dumps(render_view("chats", archive, audience="direct", timezone="UTC").content)
+
+
+def test_post_meeting_chats_replace_the_archive_chat():
+    chats = [parse_meeting_chat({"id": "1", "chatTime": "2022-11-03T02:40:00Z", "text": "from the compliance API",
+                                 "type": "public", "sender": {"displayName": "Zoe"}, "receivers": []})]
+    card = render_view("chats", doc_archive(), audience="direct", timezone="UTC", chats=chats)
+    assert "from the compliance API" in texts(card) and "Hi everyone!" not in texts(card)
+    assert "From the post-meeting chat; times in UTC." in texts(card)
+
+
+# --- meeting text is data ------------------------------------------------------------------------
+
+def hostile_archive():
+    return parse_archive({
+        "archiveId": "ABCDEF12_R_1", "title": HOSTILE, "hostDisplayName": HOSTILE,
+        "participants": [{"displayName": HOSTILE, "joinedTime": "2026-01-05T09:00:00Z"}],
+        "chats": [{"type": "public", "senderName": HOSTILE, "target": HOSTILE, "text": HOSTILE}],
+        "polls": [{"content": {"questions": [{"question": {"type": "single", "text": HOSTILE},
+                                              "answerSummary": [{"text": HOSTILE, "totalRespondents": 1}]}]}}],
+        "qas": [{"type": "public", "displayName": HOSTILE, "question": HOSTILE,
+                 "answers": [{"displayName": HOSTILE, "text": HOSTILE}]}],
+    })
+
+
+def shown_as(markdown_text: str) -> str:
+    """What a CommonMark renderer shows for a card text or a fallback (our own ** and ` may be markup)."""
+    rendered = MarkdownIt("commonmark").enable("strikethrough").render(markdown_text)
+    assert not re.search(r"<(a|em|h\d|img|b|s)\b", rendered), rendered  # nothing the meeting text asked for
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
+
+
+@pytest.mark.parametrize("view", list(cards.VIEWS))
+def test_meeting_text_shows_literally_in_cards_and_fallbacks(view):
+    card = render_view(view, hostile_archive(), audience="direct", timezone="UTC")
+    shown = [shown_as(t) for t in texts(card)]
+    assert any(HOSTILE in s for s in shown), shown
+    assert "<@" not in json.dumps(card.content, ensure_ascii=False) and "<@" not in card.markdown
+    assert HOSTILE in shown_as(card.markdown)
+
+
+def test_command_cards_escape_what_they_echo():
+    card = render_card("error", title=HOSTILE, what_happened=HOSTILE, what_to_do="x", tracking_id="<@all>")
+    assert [shown_as(t) for t in texts(card)][1] == HOSTILE
+    assert "<@" not in json.dumps(card.content) + card.markdown
+    help_card = render_card("help", unknown="<@all> **x**", did_you_mean="summary")
+    assert "I don't know “<@all> **x**”. Did you mean summary?" in [shown_as(t) for t in texts(help_card)]
+    assert "<@" not in json.dumps(help_card.content) + help_card.markdown
+
+
+# --- command cards ---------------------------------------------------------------------------------
+
+def test_archives_card_is_a_choice_set_and_one_submit():
+    items = [parse_archive_summary({"archiveId": f"ABCDEF12_R_{n}", "title": f"Meeting {n}",
+                                    "createTime": "2026-01-05T09:50:11Z"}) for n in range(3)]
+    card = render_card("archives", archives=items, timezone="Europe/Paris")
+    (choice_set,) = [n for n in _nodes(card.content) if n.get("type") == "Input.ChoiceSet"]
+    assert choice_set["id"] == "archiveId"
+    assert [c["value"] for c in choice_set["choices"]] == ["ABCDEF12_R_0", "ABCDEF12_R_1", "ABCDEF12_R_2"]
+    assert choice_set["choices"][0]["title"] == "Meeting 0 — Mon 5 Jan 2026 10:50"
+    assert card.content["actions"] == [{"type": "Action.Submit", "title": "Show recap", "data": {"action": "summary"}}]
+    assert "`summary ABCDEF12_R_2`" in card.markdown
+    empty = render_card("archives", archives=[], timezone="UTC")
+    assert "actions" not in empty.content
+    assert not [n for n in _nodes(empty.content) if n.get("type") == "Input.ChoiceSet"]
+
+
+def test_archives_card_cuts_a_long_list_with_a_more_line():
+    items = [ArchiveSummary(f"ABCDEF12_R_{n}", "MeetingCenter", "A long meeting title " * 3, None) for n in range(400)]
+    card = render_card("archives", archives=items, budget_bytes=6_000)
+    (choice_set,) = [n for n in _nodes(card.content) if n.get("type") == "Input.ChoiceSet"]
+    shown = len(choice_set["choices"])
+    assert 0 < shown < 400 and cards.card_size(card.content) <= 6_000
+    # An export is of one archive: a cut archive list points at a shorter period instead.
+    hint = f"\\+ {400 - shown:,} more — ask for fewer days, like `archives 2026-11-01 2026-11-07`"
+    assert hint in texts(card) and hint in card.markdown
+    assert f"+ {400 - shown:,} more — ask for fewer days, like archives 2026-11-01 2026-11-07" in [
+        shown_as(t) for t in texts(card)]
+
+
+def test_help_error_refusal_and_subscription_cards():
+    help_card = render_card("help", unknown="sumary", did_you_mean="summary")
+    assert "I don't know “sumary”. Did you mean `summary`?" in texts(help_card)
+    assert "summary \\<archiveId\\>" in texts(help_card)  # the command table, escaped
+    assert help_card.content["actions"][0]["data"] == {"action": "archives"}
+    error = render_card("error", title="Not found", what_happened="404", what_to_do="Check the id",
+                        tracking_id="ROUTER_1")
+    assert "Tracking ID: ROUTER\\_1" in texts(error) and "Tracking ID: ROUTER\\_1" in error.markdown
+    refusal = render_card("refusal", command="summary")
+    assert "Sorry, this is for administrators" in texts(refusal)
+    subscribed = render_card("subscription", action="subscribed", kind="host", value="alice@example.com", id=7)
+    assert "A recap card will be posted here after each meeting hosted by alice@example.com ends." in texts(subscribed)
+    assert "Subscription id: 7" in texts(subscribed)
+    gone = render_card("subscription", action="unsubscribed", kind="all")
+    assert "No more recaps here after each meeting in the organisation ends." in texts(gone)
+    listing = render_card("subscription", action="list", subscriptions=[{"kind": "site", "value": "acme.webex.com",
+                                                                         "id": 3}])
+    assert "Meetings on site acme.webex.com" in texts(listing) and "id 3 · site" in texts(listing)
+
+
+def test_unknown_kinds_and_context_are_refused():
+    with pytest.raises(UsageError):
+        render_card("summary")
+    with pytest.raises(UsageError):
+        render_view("people", doc_archive(), audience="direct", timezone="UTC")
+    with pytest.raises(CardError, match="help card"):
+        render_card("help", colour="red")
+    with pytest.raises(UsageError):
+        render_card("subscription", action="maybe")
+
+
+# --- templates ---------------------------------------------------------------------------------------
+
+SAFE_EXPRESSION = re.compile(r"""^(.+\|tojson|(m\.)?\w+\(.*\)|\w+\|join\(", "\)|", " if not loop\.first)$""", re.S)
+
+
+def test_every_template_value_goes_through_tojson_or_a_macro():
+    """A ``{{ … }}`` may only print JSON-encoded values, macro output (itself built with tojson) or joins of it."""
+    folder = templates_dir() / "cards"
+    names = sorted(p.name for p in folder.glob("*.json.j2"))
+    assert {f"{kind}.json.j2" for kind in list(cards.VIEWS) + list(cards.KINDS)} <= set(names)
+    for name in names:
+        source = (folder / name).read_text()
+        for expression in re.findall(r"\{\{-?(.*?)-?\}\}", source, re.S):
+            assert SAFE_EXPRESSION.match(expression.strip()), f"{name}: {{{{{expression}}}}} is not JSON-encoded"
+
+
+def test_meeting_text_is_cleaned_before_it_is_shown():
+    from bot.markup import clean, literal
+
+    assert clean("a\u202eevil\u202c\x00\x1b b\n\n c\ufeff") == "aevil b c"  # no bidi tricks, no controls
+    assert clean("\ud800x") == "\ufffdx"  # a lone surrogate from JSON cannot break UTF-8 encoding
+    assert clean("x" * 10, 5) == "xxxx…"
+    assert literal("1. <@all> + x@y.com", hide_emails=True) == "1\\. \\<\\@all\\> + (e-mail hidden)"
+
+
+def test_archives_card_names_the_last_day_asked_for_not_the_exclusive_end():
+    paris = ZoneInfo("Europe/Paris")
+    card = render_card("archives", archives=[], timezone="Europe/Paris",
+                       start=datetime(2022, 11, 1, tzinfo=paris), end=datetime(2022, 12, 1, tzinfo=paris))
+    text = json.dumps(card.content, ensure_ascii=False)
+    assert "Tue 1 Nov 2022 – Wed 30 Nov 2022" in text and "1 Dec" not in text

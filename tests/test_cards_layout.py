@@ -1,0 +1,251 @@
+"""What a reader sees on the cards, as found on the screenshots: poll bars and participation, the header's span,
+answer and attendance order, which chat messages a long chat shows, code spans, and the hints of cut lists."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from markdown_it import MarkdownIt
+
+from bot import cards
+from bot.cards import render_card, render_view
+from bot.meetings import ArchiveSummary, parse_archive
+from bot.sandbox.generator import generate_archive
+from tests.test_cards import bar, poll_rows, shown_as, texts, tile_sets
+
+BASE = {"archiveId": "ABCDEF12_R_1", "title": "Weekly sync", "start": "2026-01-05T09:00:00Z",
+        "end": "2026-01-05T10:00:00Z", "hostDisplayName": "Host", "hostEmail": "host@example.com"}
+
+
+def archive(**fields):
+    return parse_archive({**BASE, **fields})
+
+
+def join(name, joined, left, email=None):
+    return {"displayName": name, "joinedTime": f"2026-01-05T{joined}:00Z", "leftTime": f"2026-01-05T{left}:00Z",
+            **({"email": email} if email else {})}
+
+
+def question(text, answers, respondents):
+    """A single-choice question: ``answers`` are (text, votes, correct); ``respondents`` (name, e-mail) pairs."""
+    return {"question": {"type": "single", "text": text},
+            "answerSummary": [{"text": t, "totalRespondents": n, "isCorrect": ok} for t, n, ok in answers],
+            "respondents": [{"displayName": n, "email": e, "answers": [answers[0][0]]} for n, e in respondents]}
+
+
+PEOPLE = [(f"Person {n}", f"p{n}@example.com") for n in range(5)]
+
+
+def polls_archive():
+    """2 polls × 2 questions, 4 of the 5 attendees answering (Person 4 never votes): 14 respondent-question pairs."""
+    qs = [question(f"Q{i}", [("yes", 3, True), ("no", 0, False)], PEOPLE[: 3 + i % 2]) for i in range(4)]
+    return archive(participants=[join(n, "09:00", "10:00", e) for n, e in PEOPLE], polls=[
+        {"startTime": "2026-01-05T09:10:00Z", "endTime": "2026-01-05T09:12:00Z",
+         "content": {"userCount": 5, "votedUserCount": 4, "questions": qs[:2]}},
+        {"startTime": "2026-01-05T09:30:00Z", "endTime": "2026-01-05T09:32:00Z",
+         "content": {"userCount": 5, "votedUserCount": 4, "questions": qs[2:]}}])
+
+
+# --- polls ----------------------------------------------------------------------------------------------
+
+def test_participation_counts_people_not_respondent_question_pairs():
+    shown = texts(render_view("summary", polls_archive(), audience="group", timezone="UTC"))
+    assert "2 polls · 4 questions · 4 of 5 people (80%) voted in at least one poll" in shown  # not "8 of 10"
+    polls = texts(render_view("polls", polls_archive(), audience="direct", timezone="UTC"))
+    assert "Poll 1: 09:10–09:12 · 4 of 5 attendees voted (80%)" in polls
+    assert "3 of 5 attendees answered · correct: yes" in polls and "4 of 5 attendees answered · correct: yes" in polls
+
+
+def test_the_poll_number_is_said_once_per_poll():
+    polls = texts(render_view("polls", polls_archive(), audience="direct", timezone="UTC"))
+    assert [t for t in polls if re.match(r"(Poll \d|Q\d) ·|Poll \d:", t)] == [
+        "Poll 1: 09:10–09:12 · 4 of 5 attendees voted (80%)", "Q1 · single choice", "Q2 · single choice",
+        "Poll 2: 09:30–09:32 · 4 of 5 attendees voted (80%)", "Q1 · single choice", "Q2 · single choice"]
+    summary = texts(render_view("summary", polls_archive(), audience="direct", timezone="UTC"))
+    assert "Poll 1 · Q1 · single choice" in summary  # the recap card has no poll heading to lean on
+
+
+def test_bars_are_wide_under_their_answer_and_tell_close_shares_apart():
+    voters = [(f"V{n}", None) for n in range(100)]
+    qs = [question("Day?", [("Monday", 25, True), ("Wednesday", 26, False), ("Friday", 24, False),
+                            ("No preference", 25, False)], voters)]
+    a = archive(polls=[{"content": {"userCount": 120, "votedUserCount": 100, "questions": qs}}])
+    rows = poll_rows(render_view("polls", a, audience="group", timezone="UTC"))  # checks each bar follows its row
+    # 40 cells in half steps (1.25 %): 24 %, 25 % and 26 % get 19, 20 and 21 half cells (10 cells once got 2, 2, 3).
+    assert rows == [("✓ Monday", bar(10), "25 · 25%", "Good"), ("Wednesday", bar(10, half=True), "26 · 26%", None),
+                    ("Friday", bar(9, half=True), "24 · 24%", None), ("No preference", bar(10), "25 · 25%", None)]
+
+
+def test_bar_cells():
+    from bot.card_format import bar as text_bar
+    assert text_bar(0, 10) == "░" * 10
+    assert text_bar(0.1, 10) == "▌" + "░" * 9  # a vote is never drawn as none
+    assert text_bar(99.9, 10) == "█" * 9 + "▌"  # nor almost everyone as everyone
+    assert text_bar(100, 10) == "█" * 10 and text_bar(150, 10) == "█" * 10
+    assert text_bar(24, 40) != text_bar(26, 40)
+
+
+def test_percentages_near_the_ends_keep_a_decimal():
+    from bot.card_format import percent
+    assert [percent(v) for v in (0, 0.04, 0.4, 50, 99.8, 99.96, 100)] == [
+        "0%", "0.1%", "0.4%", "50%", "99.8%", "99.9%", "100%"]
+
+
+# --- header, attendance, Q&A ------------------------------------------------------------------------
+
+def test_header_falls_back_to_joins_when_end_is_not_after_start_and_widens_to_them():
+    same = archive(end=BASE["start"], participants=[join("A", "08:30", "09:00"), join("B", "08:45", "08:50")])
+    assert "Mon 5 Jan 2026 · 08:30–09:00 (UTC)" in texts(render_view("summary", same, audience="group",
+                                                                        timezone="UTC"))
+    early = archive(participants=[join("A", "08:55", "10:00"), join("B", "09:03", "10:00")])
+    card = render_view("attendance", early, audience="group", timezone="UTC")
+    assert "Mon 5 Jan 2026 · 08:55–10:00 (UTC)" in texts(card)
+    assert tile_sets(card)[0]["joined late"] == "0"  # B came 3 min after the recorded start, 8 after A: on time
+    lonely = archive(end=BASE["start"])
+    assert "Mon 5 Jan 2026 · 09:00 (UTC)" in texts(render_view("summary", lonely, audience="group", timezone="UTC"))
+
+
+def test_attendance_is_longest_time_first_and_says_so():
+    a = archive(participants=[join("Short", "09:00", "09:10"), join("Long", "09:20", "10:00"),
+                              join("Middle", "09:00", "09:30")])
+    card = render_view("attendance", a, audience="direct", timezone="UTC")
+    shown = texts(card)
+    assert "Longest time in the meeting first" in shown
+    assert [t for t in shown if t in ("Short", "Long", "Middle")] == ["Long", "Middle", "Short"]
+    assert "**Longest time in the meeting first**" in card.markdown
+    assert card.markdown.index("**Long**") < card.markdown.index("**Middle**") < card.markdown.index("**Short**")
+
+
+def test_group_attendance_tells_apart_people_with_the_same_name():
+    a = archive(participants=[join("Quentin Haddad", "09:00", "10:00", "q1@example.com"),
+                              join("Quentin Haddad", "09:10", "09:40", "q2@example.com")])
+    group = texts(render_view("attendance", a, audience="group", timezone="UTC"))
+    assert [t for t in group if t.startswith("Quentin")] == ["Quentin Haddad (1)", "Quentin Haddad (2)"]
+    direct = texts(render_view("attendance", a, audience="direct", timezone="UTC"))
+    assert "q1@example.com" in direct and "Quentin Haddad (1)" not in direct
+
+
+def test_qa_card_lists_answers_in_time_order():
+    answers = [{"displayName": "H", "answerTime": f"2026-01-05T09:{m}:00Z", "text": f"at {m}"} for m in (36, 24, 12)]
+    a = archive(qas=[{"type": "public", "displayName": "A", "questionTime": "2026-01-05T09:10:00Z",
+                      "question": "q", "answers": answers + [{"displayName": "H", "text": "no time"}]}])
+    shown = texts(render_view("qa", a, audience="group", timezone="UTC"))
+    assert [t for t in shown if t.startswith(("at ", "no time"))] == ["at 12", "at 24", "at 36", "no time"]
+    assert "Answered after 2m 00s" in shown
+
+
+# --- chat ------------------------------------------------------------------------------------------------
+
+def chat_archive(count=100):
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    return archive(chats=[{"type": "private" if n % 10 == 9 else "public", "senderName": f"S{n % 3}",
+                           "target": "All Participants", "text": f"message {n:03d}",
+                           "chatTime": (start + timedelta(seconds=20 * n)).isoformat()} for n in range(count)])
+
+
+def test_a_long_chat_shows_counts_and_senders_then_its_last_messages():
+    card = render_view("chats", chat_archive(), audience="direct", timezone="UTC")
+    shown = texts(card)
+    messages = [t for t in shown if t.startswith("message ")]
+    assert messages == [f"message {n:03d}" for n in range(60, 100)]  # the last 40, oldest first
+    assert "Showing the last 40 of 100 messages — use `export` for all" in shown
+    assert shown.index("Most active: S0 (34), S1 (33), S2 (33)") < shown.index("message 060")
+    assert "Showing the last 40 of 100 messages" in card.markdown and "message 099" in card.markdown
+    assert "message 059" not in card.markdown
+
+
+def test_a_group_sees_the_last_public_messages_and_where_the_rest_is():
+    shown = texts(render_view("chats", chat_archive(), audience="group", timezone="UTC"))
+    messages = [t for t in shown if t.startswith("message ")]
+    assert len(messages) == 40 and messages[-1] == "message 098" and "message 099" not in messages  # 099 is private
+    assert "Showing the last 40 of 90 public messages — use `export` in a 1:1 space for all" in shown
+
+
+def test_a_short_chat_is_shown_whole_without_a_window_line():
+    shown = texts(render_view("chats", chat_archive(5), audience="direct", timezone="UTC"))
+    assert [t for t in shown if t.startswith("message ")] == [f"message {n:03d}" for n in range(5)]
+    assert not [t for t in shown if t.startswith("Showing")]
+
+
+# --- code spans and cut lists ----------------------------------------------------------------------------
+
+def test_refusal_shows_the_command_raw_in_its_code_span():
+    card = render_card("refusal", command="summary 4E32_R_1")
+    assert "Meeting data (`summary 4E32_R_1`) is only shared with Recap's administrators." in texts(card)[2]
+    assert "\\" not in json.dumps(card.content, ensure_ascii=False).replace("\\\"", "")
+    assert "Meeting data (summary 4E32_R_1) is only" in shown_as(texts(card)[2])
+    assert "(`summary 4E32_R_1`)" in card.markdown
+
+
+def code_spans(markdown_text: str) -> list[str]:
+    """What each code span of a CommonMark text shows (the word joiner that breaks "<@" is invisible)."""
+    rendered = MarkdownIt("commonmark").render(markdown_text)
+    assert "<strong>" not in rendered and "<a " not in rendered
+    return [html.unescape(c).replace("\u2060", "") for c in re.findall(r"<code>(.*?)</code>", rendered)]
+
+
+@pytest.mark.parametrize(("command", "shown"), [("x` **bold** `y", "x **bold** y"), ("``<@all>``", "<@all>"),
+                                                ("[a](http://x) <@all>", "[a](http://x) <@all>")])
+def test_user_text_cannot_close_the_code_span_or_mention_anyone(command, shown):
+    card = render_card("refusal", command=command)
+    assert code_spans(texts(card)[2]) == [shown]  # one span, showing the text as typed (minus backticks)
+    assert "<@" not in json.dumps(card.content, ensure_ascii=False) + card.markdown
+    help_card = render_card("help", did_you_mean=command)
+    assert code_spans(texts(help_card)[3]) == [shown]
+
+
+def test_an_empty_command_gives_no_empty_code_span():
+    assert "``" not in texts(render_card("refusal", command="`"))[2]
+
+
+def test_a_cut_archive_list_suggests_the_dates_of_what_was_left_out():
+    newest = datetime(2026, 1, 31, 12, tzinfo=UTC)
+    items = [ArchiveSummary(f"ABCDEF12_R_{n}", "MeetingCenter", "Meeting", newest - timedelta(hours=6 * n))
+             for n in range(120)]  # newest first, 4 a day: 1 Jan to 31 Jan
+    card = render_card("archives", archives=items, timezone="UTC")
+    assert "\\+ 20 more — ask for fewer days, like `archives 2026-01-01 2026-01-06`" in texts(card)
+    assert "export" not in json.dumps(card.content)  # an export is of one archive: no help here
+
+
+def test_a_cut_subscription_list_says_why_without_pointing_at_export():
+    rows = [{"id": n, "kind": "all"} for n in range(60)]
+    card = render_card("subscription", action="list", subscriptions=rows)
+    assert "\\+ 10 more — too many to list on one card" in texts(card)
+    assert "export" not in json.dumps(card.content)
+
+
+@pytest.fixture(scope="module")
+def cut_cards() -> dict:
+    """Every view of a big archive for both audiences, and the command cards with lists, all cut."""
+    big = parse_archive(generate_archive(seed=3, participants=300, chats=500, polls=12, questions=80))
+    found = {(v, a): render_view(v, big, audience=a, timezone="UTC") for v in cards.VIEWS for a in ("group", "direct")}
+    found["archives"] = render_card("archives", archives=[ArchiveSummary(f"A_R_{n}", "", "M", None)
+                                                          for n in range(150)])
+    found["subscriptions"] = render_card("subscription", action="list", subscriptions=[{"id": n} for n in range(60)])
+    return found
+
+
+def test_more_lines_never_render_as_list_items(cut_cards):
+    lines = [t for card in cut_cards.values() for t in texts(card) if re.search(r"\bmore\b", t)]
+    assert len(lines) >= 10 and all(t.startswith("\\+ ") for t in lines if "more —" in t)
+    for line in lines:
+        html = MarkdownIt("commonmark").render(line)
+        assert "<li>" not in html and "<ul>" not in html, line
+    for card in cut_cards.values():  # the fallback's own bullets are "- " lines; a "more" line is never one
+        for line in card.markdown.splitlines():
+            if " more" in line and not line.startswith("- "):
+                assert "<li>" not in MarkdownIt("commonmark").render(line), line
+
+
+def test_only_a_1to1_gets_export_buttons_and_a_group_is_told_where_exports_go(cut_cards):
+    for view in cards.VIEWS:
+        group, direct = cut_cards[view, "group"], cut_cards[view, "direct"]
+        assert [a["data"]["action"] for a in direct.content["actions"]][-1] == "export"
+        # Recap posts exports only in a 1:1 space: in a group the button could only be refused.
+        assert "export" not in [a["data"]["action"] for a in group.content["actions"]]
+        if view != "summary":
+            assert "use `export` in a 1:1 space" in json.dumps(group.content, ensure_ascii=False), view

@@ -1,0 +1,196 @@
+"""The command parser, as tables of inputs and the command each one must give."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+
+import pytest
+
+from bot.commands import COMMANDS, Command, CommandUsageError, parse, parse_action, parse_words, split_words
+from bot.commands_text import mentions_in, same_person, strip_mention
+
+A = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
+I = "501e9954aaaa4bbbb_I_194316955237236650"  # noqa: E741 - reads like the id kind it is
+BOT_UUID = "0f6e1f5c-1111-4a4a-9b9b-123456789abc"
+BOT_ID = base64.b64encode(f"ciscospark://us/PEOPLE/{BOT_UUID}".encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("help", Command("help")),
+    ("", Command("help")),
+    ("   ", Command("help")),
+    ("HELP", Command("help")),
+    ("/help", Command("help")),
+    ("?", Command("help")),
+    (f"summary {A}", Command("summary", archive_id=A)),
+    (f"/Summary {A}", Command("summary", archive_id=A)),
+    (f"SUMMARY   {A}  ", Command("summary", archive_id=A)),
+    (f'summary "{A}"', Command("summary", archive_id=A)),
+    (f"summary <{A}>", Command("summary", archive_id=A)),
+    (f"summary `{A}`.", Command("summary", archive_id=A)),
+    (f"summary \u201c{A}\u201d", Command("summary", archive_id=A)),
+    (f"attendance {A}", Command("attendance", archive_id=A)),
+    (f"attendees {A}", Command("attendance", archive_id=A)),
+    (f"polls {A}", Command("polls", archive_id=A)),
+    (f"qa {A}", Command("qa", archive_id=A)),
+    (f"Q&A {A}", Command("qa", archive_id=A)),
+    (f"chats {I}", Command("chats", meeting_id=I)),
+    (f"chat {I}", Command("chats", meeting_id=I)),
+    (f"chats {A}", Command("chats", archive_id=A)),
+    ("archives", Command("archives")),
+    ("archives 2026-11-01", Command("archives", start=date(2026, 11, 1))),
+    ("archives 2026-11-01 2026-11-20", Command("archives", start=date(2026, 11, 1), end=date(2026, 11, 20))),
+    ("archives 2026-11-01 2026-11-01", Command("archives", start=date(2026, 11, 1), end=date(2026, 11, 1))),
+    (f"export {A}", Command("export", archive_id=A, format="csv", table="attendance")),
+    (f"export {A} csv", Command("export", archive_id=A, format="csv", table="attendance")),
+    (f"export {A} CSV polls", Command("export", archive_id=A, format="csv", table="polls")),
+    (f"export {A} qa", Command("export", archive_id=A, format="csv", table="qa")),
+    (f"export {A} joins csv", Command("export", archive_id=A, format="csv", table="joins")),
+    (f"export {A} json", Command("export", archive_id=A, format="json")),
+    ("timezone", Command("timezone")),
+    ("timezone Europe/Paris", Command("timezone", zone="Europe/Paris")),
+    ("timezone europe/paris", Command("timezone", zone="Europe/Paris")),
+    ("tz utc", Command("timezone", zone="UTC")),
+])
+def test_commands_parse(text, expected):
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize("text, unknown, suggestion", [
+    ("sumary X", "sumary", "summary"),
+    ("/Summery", "/Summery", "summary"),
+    ("pols", "pols", "polls"),
+    ("archivs", "archivs", "archives"),
+    ("exprot", "exprot", "export"),
+    ("timezon", "timezon", "timezone"),
+    ("hello there", "hello", None),
+    ("what's new?", "what's", None),
+    ("xyzzy", "xyzzy", None),
+])
+def test_unknown_commands_become_help_with_did_you_mean(text, unknown, suggestion):
+    assert parse(text) == Command("help", unknown=unknown, suggestion=suggestion)
+
+
+@pytest.mark.parametrize("text, command, fragment", [
+    ("summary", "summary", "needs an archive id"),
+    ("summary not-an-id", "summary", "is not an archive id"),
+    (f"summary {I}", "summary", "meeting instance id"),
+    (f"summary {A} {A}", "summary", "one archive id"),
+    ("summary ABC_R_1", "summary", "is not an archive id"),
+    (f"summary {A}x", "summary", "is not an archive id"),
+    (f"summary ../../{A}", "summary", "is not an archive id"),
+    (f"summary {A}?max=1", "summary", "is not an archive id"),
+    ("polls 4E3254897D3A2E24E05386CA24AD93A6_R_", "polls", "is not an archive id"),
+    ("chats", "chats", "exactly one id"),
+    ("chats 12345", "chats", "neither a meeting instance id"),
+    ("archives yesterday", "archives", "YYYY-MM-DD"),
+    ("archives 2026-13-01", "archives", "YYYY-MM-DD"),
+    ("archives 2026-11-20 2026-11-01", "archives", "before the start"),
+    ("archives 2026-11-01 2026-11-02 2026-11-03", "archives", "at most two"),
+    (f"export {A} xml", "export", "not a format"),
+    (f"export {A} csv json", "export", "given twice"),
+    ("export", "export", "needs an archive id"),
+    ("timezone Mars/Olympus", "timezone", "not an IANA time zone"),
+    ("timezone Europe/Paris UTC", "timezone", "one IANA"),
+])
+def test_bad_arguments_are_refused_before_any_call(text, command, fragment):
+    with pytest.raises(CommandUsageError) as caught:
+        parse(text)
+    assert caught.value.command == command
+    assert fragment in str(caught.value)
+    assert caught.value.usage == COMMANDS[command].usage
+    assert caught.value.example
+
+
+def test_a_long_hostile_value_is_shortened_in_the_message():
+    with pytest.raises(CommandUsageError) as caught:
+        parse("summary " + "`" * 5 + "x" * 500)
+    assert len(str(caught.value)) < 300
+    assert "`````" not in str(caught.value)
+
+
+@pytest.mark.parametrize("text, html, expected", [
+    # The html's <spark-mention> names exactly what to drop, wherever it is.
+    (f"Recap summary {A}", f'<p><spark-mention data-object-type="person" data-object-id="{BOT_ID}">Recap'
+                           f"</spark-mention> summary {A}</p>", f"summary {A}"),
+    (f"Recap Bot polls {A}", f"<spark-mention data-object-id='{BOT_ID}'>Recap Bot</spark-mention> polls {A}",
+     f"polls {A}"),
+    # A mention by the bare uuid (some clients) still matches the base64 person id.
+    ("Recap help", f'<spark-mention data-object-id="{BOT_UUID}">Recap</spark-mention> help', "help"),
+    # Mid-sentence mention.
+    (f"please Recap qa {A}", f'please <spark-mention data-object-id="{BOT_ID}">Recap</spark-mention> qa {A}',
+     f"please qa {A}"),
+    # Someone else's mention is kept; the bot's is dropped.
+    ("Recap summary Alice", f'<spark-mention data-object-id="{BOT_ID}">Recap</spark-mention> summary '
+                            '<spark-mention data-object-id="OTHER">Alice</spark-mention>', "summary Alice"),
+    # Without html: the display name (or its first word) at the start.
+    (f"Recap Bot summary {A}", None, f"summary {A}"),
+    (f"recap summary {A}", None, f"summary {A}"),
+    (f"@Recap, summary {A}", None, f"summary {A}"),
+    (f"Recapitulate {A}", None, f"Recapitulate {A}"),
+    (f"summary {A}", None, f"summary {A}"),
+])
+def test_the_bots_mention_is_stripped(text, html, expected):
+    assert " ".join(strip_mention(text, html=html, bot_id=BOT_ID, bot_name="Recap Bot").split()) == expected
+
+
+def test_parse_with_mention_gives_the_command():
+    html = f'<spark-mention data-object-id="{BOT_ID}">Recap</spark-mention> /SUMMARY {A}'
+    assert parse(f"Recap /SUMMARY {A}", html=html, bot_id=BOT_ID, bot_name="Recap Bot") == \
+        Command("summary", archive_id=A)
+    assert parse("Recap", html=f'<spark-mention data-object-id="{BOT_ID}">Recap</spark-mention>',
+                 bot_id=BOT_ID) == Command("help")
+
+
+def test_mentions_and_person_ids():
+    assert mentions_in('<p>hi <spark-mention data-object-id="X">A &amp; B</spark-mention></p>') == [("X", "A & B")]
+    assert same_person(BOT_ID, BOT_UUID) and same_person(BOT_ID, BOT_ID)
+    assert not same_person(BOT_ID, "someone-else") and not same_person("", "")
+
+
+@pytest.mark.parametrize("text, words", [
+    ('export "A B" csv', ["export", "A B", "csv"]),
+    ("what's new", ["what's", "new"]),
+    ("a\u00a0b", ["a", "b"]),
+    ('say \u201chello world\u201d', ["say", "hello world"]),
+])
+def test_split_words(text, words):
+    assert split_words(text) == words
+
+
+@pytest.mark.parametrize("name, args, expected", [
+    ("polls", [A], Command("polls", archive_id=A)),
+    ("Summary", [A, ""], Command("summary", archive_id=A)),
+    ("export", [A, "json"], Command("export", archive_id=A, format="json")),
+    ("nonsense", [], Command("help", unknown="nonsense", suggestion=None)),
+])
+def test_parse_words_from_a_card(name, args, expected):
+    assert parse_words(name, args) == expected
+
+
+@pytest.mark.parametrize("inputs, expected", [
+    ({"action": "polls", "archiveId": A}, Command("polls", archive_id=A)),
+    ({"action": "chats", "archiveId": A}, Command("chats", archive_id=A)),
+    ({"action": "chats", "meetingId": I}, Command("chats", meeting_id=I)),
+    ({"action": "export", "archiveId": A, "format": "csv", "table": "qa"},
+     Command("export", archive_id=A, format="csv", table="qa")),
+    ({"action": "summary", "archiveId": A, "extra": {"nested": True}}, Command("summary", archive_id=A)),
+    ({"command": "archives"}, Command("archives")),
+    ({}, Command("help", unknown="", suggestion=None)),
+])
+def test_card_actions_parse_like_commands(inputs, expected):
+    assert parse_action(inputs) == expected
+
+
+def test_a_card_action_with_a_forged_id_is_refused():
+    with pytest.raises(CommandUsageError):
+        parse_action({"action": "summary", "archiveId": "../people/me"})
+
+
+def test_every_command_has_usage_summary_and_an_example_that_parses():
+    for name, spec in COMMANDS.items():
+        assert spec.usage.startswith(name) and spec.summary
+        assert parse(spec.example).name == name
+    assert COMMANDS["help"].needs_admin is False
+    assert all(spec.needs_admin for name, spec in COMMANDS.items() if name != "help")

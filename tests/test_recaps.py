@@ -1,0 +1,215 @@
+"""Automatic recaps end to end over real HTTP: subscribe, a meeting ends in the emulator, one recap card arrives.
+
+The emulator delivers the signed org ``meetings/ended`` webhook to the bot's web edge; jobs run with
+``rig.run_jobs(after=…)`` (seconds of queue time, never slept). Settings: first look 60 s after the
+end, deadline 600 s.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_recaps_rig import (
+    DEADLINE,
+    DELAY,
+    end_meeting,
+    recap_messages,
+    recap_rig,
+    subscribe,
+    visible_text,
+)
+
+from bot.sandbox.emulator import ADMIN_EMAIL, USER_EMAIL
+
+
+@pytest.fixture
+def rig(tmp_path, emulator):
+    with recap_rig(tmp_path, emulator[0]) as rig:
+        yield rig
+
+
+def ledger(rig, meeting_id):
+    return rig.jobs.services.store.deliveries(meeting_id)
+
+
+def test_subscribe_then_a_meeting_ends_gives_exactly_one_recap_card_after_the_delay(rig):
+    group = rig.group_room()
+    subscribe(rig, "subscribe all", group)
+    meeting = end_meeting(rig)
+    assert rig.run_jobs() == 1  # the meetings/ended job: it only schedules
+    assert recap_messages(rig, group, meeting["id"]) == []
+    rig.run_jobs(after=DELAY - 10)
+    assert recap_messages(rig, group, meeting["id"]) == []
+    rig.run_jobs(after=DELAY + 1)
+    (recap,) = recap_messages(rig, group, meeting["id"])
+    text = visible_text(recap)
+    assert meeting["title"] in text and "Attendance" in text
+    assert ADMIN_EMAIL not in text  # a group space gets the privacy view: no addresses
+    (row,) = ledger(rig, meeting["id"])
+    assert (row.state, row.message_id, row.archive_id) == ("posted", recap["id"], meeting["archiveId"])
+    rig.run_jobs(after=DEADLINE * 2)
+    assert len(recap_messages(rig, group, meeting["id"])) == 1
+    assert [c.query["meetingId"] for c in rig.emulator.calls("GET", "meetings/postMeetingChats")] == [meeting["id"]]
+
+
+def test_a_1to1_space_with_the_admin_gets_the_full_view(rig):
+    direct = rig.direct_room()
+    subscribe(rig, "subscribe host Admin@Example.com", direct)
+    meeting = end_meeting(rig)
+    rig.run_jobs(after=DELAY + 1)
+    (recap,) = recap_messages(rig, direct, meeting["id"])
+    assert ADMIN_EMAIL in visible_text(recap)  # the host's address: only a 1:1 with an admin shows it
+
+
+def test_a_meeting_of_another_host_is_not_posted(rig):
+    group = rig.group_room()
+    subscribe(rig, "subscribe host someone.else@example.com", group)
+    meeting = end_meeting(rig)
+    rig.run_jobs(after=DEADLINE * 2)
+    assert recap_messages(rig, group, meeting["id"]) == [] and ledger(rig, meeting["id"]) == []
+
+
+def test_data_late_by_several_looks_is_posted_once_when_ready_with_growing_delays(rig):
+    group = rig.group_room()
+    subscribe(rig, "subscribe site https://EXAMPLE.webex.com/meet", group)
+    meeting = end_meeting(rig, late_requests=3)  # hidden from the first three archive listings
+    rig.run_jobs()
+    dues = []
+    while not recap_messages(rig, group, meeting["id"]):
+        (job,) = rig.jobs.scheduled()
+        dues.append(job.eta)
+        rig.jobs.run_pending(until=job.eta)
+    assert len(rig.emulator.calls("GET", "recordingReport/meetingArchiveSummaries")) == 4
+    gaps = [(b - a).total_seconds() for a, b in zip(dues, dues[1:], strict=False)]
+    assert len(gaps) == 3 and gaps == sorted(gaps) and gaps[0] < gaps[-1]
+    (row,) = ledger(rig, meeting["id"])
+    assert (row.state, row.attempts) == ("posted", 3)
+    rig.run_jobs(after=DEADLINE * 2)
+    assert len(recap_messages(rig, group, meeting["id"])) == 1 and rig.jobs.scheduled() == []
+
+
+def test_meetings_ended_delivered_three_times_gives_one_post(rig):
+    group = rig.group_room()
+    subscribe(rig, "subscribe all", group)
+    meeting = end_meeting(rig)
+    delivery = rig.wait_delivered(meeting["id"])
+    body = json.dumps(delivery.body).encode()
+    assert [rig.post(body).status_code for _ in range(2)] == [200, 200]  # the web edge: duplicates
+    # Past the edge too (its keys pruned, or another web process): the ledger keeps one delivery.
+    for _ in range(2):
+        rig.jobs.enqueue("meeting_ended", delivery.body)
+    rig.run_jobs(after=DEADLINE * 2)
+    assert len(recap_messages(rig, group, meeting["id"])) == 1
+    assert len(ledger(rig, meeting["id"])) == 1
+
+
+def test_two_subscriptions_matching_one_meeting_in_one_space_give_one_post(rig):
+    group, direct = rig.group_room(), rig.direct_room()
+    subscribe(rig, "subscribe all", group)
+    subscribe(rig, "subscribe host admin@example.com", group)
+    subscribe(rig, "subscribe all", direct)
+    meeting = end_meeting(rig)
+    rig.run_jobs(after=DEADLINE * 2)
+    assert len(recap_messages(rig, group, meeting["id"])) == 1
+    assert len(recap_messages(rig, direct, meeting["id"])) == 1
+    assert sorted(r.room_id for r in ledger(rig, meeting["id"])) == sorted([group, direct])
+
+
+def test_data_never_ready_gives_a_could_not_be_produced_card_at_the_deadline(rig):
+    group = rig.group_room()
+    subscribe(rig, "subscribe all", group)
+    meeting = end_meeting(rig, late_seconds=10**6)
+    rig.run_jobs(after=DEADLINE - 30)
+    assert recap_messages(rig, group, meeting["id"]) == []
+    (job,) = rig.jobs.scheduled()
+    assert job.payload["due"] <= ledger(rig, meeting["id"])[0].deadline_at.isoformat()  # the last look: the deadline
+    rig.run_jobs(after=DEADLINE + 1)
+    (card,) = recap_messages(rig, group, meeting["id"])
+    text = visible_text(card)
+    assert "No recap for this meeting" in text and "could not be produced" in text
+    assert meeting["title"] in text and "has appeared yet" in text  # why: no archive by that title
+    (row,) = ledger(rig, meeting["id"])
+    assert row.state == "gave_up" and row.attempts >= 5
+    assert rig.jobs.scheduled() == []
+
+
+def test_refused_credentials_give_up_at_once_and_say_why(rig):
+    group = rig.group_room()
+    subscribe(rig, "subscribe all", group)
+    meeting = end_meeting(rig)
+    rig.run_jobs()
+    rig.emulator.inject_fault(403, path_prefix="meetings/", count=1)
+    rig.run_jobs(after=DELAY + 1)
+    (card,) = recap_messages(rig, group, meeting["id"])
+    assert "Webex refused access" in visible_text(card)
+    assert ledger(rig, meeting["id"])[0].state == "gave_up"
+
+
+def test_unsubscribing_before_the_recap_is_due_posts_nothing(rig):
+    group = rig.group_room()
+    subscribe(rig, "subscribe all", group)
+    meeting = end_meeting(rig)
+    rig.run_jobs()
+    subscribe(rig, "unsubscribe all", group)
+    rig.run_jobs(after=DEADLINE * 2)
+    assert recap_messages(rig, group, meeting["id"]) == []
+    assert ledger(rig, meeting["id"])[0].state == "cancelled"
+
+
+def test_a_rate_limited_post_is_retried_and_posted_once(rig):
+    group = rig.group_room()
+    subscribe(rig, "subscribe all", group)
+    meeting = end_meeting(rig)
+    rig.run_jobs()
+    rig.emulator.inject_fault(429, path_prefix="messages", count=1, retry_after=30)
+    rig.run_jobs(after=DELAY + 1)
+    assert recap_messages(rig, group, meeting["id"]) == []
+    assert ledger(rig, meeting["id"])[0].state == "waiting"  # the claim was given back: nothing was posted
+    rig.run_jobs(after=DELAY + 40)
+    assert len(recap_messages(rig, group, meeting["id"])) == 1
+
+
+@pytest.mark.parametrize("refused", ["recordingReport/meetingArchives/", "messages"])
+def test_a_look_cut_short_by_a_429_resumes_where_it_stopped(rig, refused):
+    """Under a sustained rate limit a look that started over would spend its calls again and again."""
+    group = rig.group_room()
+    subscribe(rig, "subscribe all", group)
+    meeting = end_meeting(rig)
+    rig.run_jobs()
+    rig.emulator.inject_fault(429, path_prefix=refused, count=1, retry_after=5)
+    rig.run_jobs(after=DELAY + 1)
+    assert recap_messages(rig, group, meeting["id"]) == []
+    rig.emulator.clear_log()
+    rig.run_jobs(after=DELAY + 10)
+    assert len(recap_messages(rig, group, meeting["id"])) == 1
+    admin_calls = [c.path for c in rig.emulator.calls("GET") if "Bearer sandbox-admin" in c.headers["Authorization"]]
+    # the meeting and the archive search were remembered from the first look: one archive fetch, no more
+    assert admin_calls == [f"/v1/recordingReport/meetingArchives/{meeting['archiveId']}"]
+
+
+@pytest.mark.parametrize("space", ["direct", "group"])
+def test_a_post_with_a_lost_answer_is_checked_in_a_1to1_and_not_repeated_in_a_group(rig, space):
+    room = rig.direct_room() if space == "direct" else rig.group_room()
+    subscribe(rig, "subscribe all", room)
+    meeting = end_meeting(rig)
+    rig.run_jobs()
+    rig.emulator.inject_fault(502, path_prefix="messages", count=1)  # did it post? the bot cannot tell
+    rig.run_jobs(after=DELAY + 1)
+    assert ledger(rig, meeting["id"])[0].state == "claimed"
+    rig.run_jobs(after=DELAY + 11 * 60)  # after the claim's lease
+    (row,) = ledger(rig, meeting["id"])
+    if space == "direct":  # the bot lists its 1:1 messages, finds no marker, posts
+        assert row.state == "posted" and len(recap_messages(rig, room, meeting["id"])) == 1
+        assert rig.emulator.calls("GET", "messages")
+    else:  # a bot cannot list a group space's messages: at most once, and said so
+        assert row.state == "unknown" and recap_messages(rig, room, meeting["id"]) == []
+        outcomes = [a.outcome for a in rig.jobs.services.store.audit_log() if a.command == "auto-recap"]
+        assert outcomes[-1].startswith("unknown")
+
+
+def test_an_ordinary_user_cannot_subscribe_a_space(rig):
+    group = rig.group_room()
+    answer = subscribe(rig, "subscribe all", group, email=USER_EMAIL)
+    assert "only shared with Recap's administrators" in visible_text(answer)
+    assert rig.jobs.services.store.subscriptions(group) == []

@@ -1,0 +1,221 @@
+"""``recap sandbox`` end to end over real HTTP: the page's API posts as a person, the emulator delivers the
+signed webhook, the bot (with its embedded consumer) answers through the API, and the page's API shows it."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+
+import pytest
+import requests
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN
+from bot.sandbox.page_scripts import _SCRIPTS, RendererSources
+from bot.sandbox.runner import WEBHOOK_PATH, start_sandbox
+from bot.sandbox.server import serve_in_thread
+
+EXAMPLE = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
+GENERATED_TITLES = {"Weekly sync", "Quarterly all-hands 📣", 'Design review: "Q3" <b>plan</b>',
+                    "مراجعة المشروع الأسبوعية", "Customer workshop"}
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    """One sandbox for the module (tests use their own threads, so they do not see each other's replies)."""
+    with start_sandbox(Settings(), port=0, renderer=RendererSources.resolve({}, installed=False)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def world(sandbox) -> dict:
+    return requests.get(sandbox.url + "api/world", timeout=10).json()
+
+
+def room(world: dict, who: str, space: str) -> str:
+    return next(p for p in world["people"] if p["key"] == who)["spaces"][space]
+
+
+def say(sandbox, room_id: str, text: str, *, who: str = "admin") -> dict:
+    """Post through the page's API and return the stored message."""
+    response = requests.post(f"{sandbox.url}api/rooms/{room_id}/messages", json={"as": who, "text": text}, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()["message"]
+
+
+def replies(sandbox, room_id: str, parent_id: str, count: int = 1, *, who: str = "admin") -> list[dict]:
+    """The bot's replies in the thread of ``parent_id``, as the page sees them (polled until ``count`` arrived)."""
+    deadline = time.monotonic() + 15
+    while True:
+        messages = requests.get(f"{sandbox.url}api/rooms/{room_id}/messages", params={"as": who}, timeout=10).json()
+        found = [m for m in messages["messages"] if m["parentId"] == parent_id and m["person"]["isBot"]]
+        if len(found) >= count or time.monotonic() > deadline:
+            assert len(found) >= count, f"no reply to {parent_id} within 15 s"
+            return found
+        time.sleep(0.05)
+
+
+def card_text(message: dict) -> str:
+    return json.dumps(message["card"], ensure_ascii=False)
+
+
+def test_help_then_summary_as_the_admin_in_the_1to1(sandbox, world):
+    direct = room(world, "admin", "direct")
+    help_message = say(sandbox, direct, "help")
+    (help_card,) = replies(sandbox, direct, help_message["id"])
+    assert help_card["person"]["email"] == BOT_EMAIL and "What I can do" in card_text(help_card)
+
+    summary = say(sandbox, direct, f"summary {EXAMPLE}")
+    (recap,) = replies(sandbox, direct, summary["id"])
+    assert "Marcos Alonso's Personal Room" in card_text(recap)
+    assert "marcos@example.com" in card_text(recap)  # the full view: a 1:1 with an authorised admin
+
+
+def test_an_ordinary_user_is_refused_and_nothing_is_fetched(sandbox, world):
+    archive_calls = len(sandbox.state.calls("GET", "recordingReport"))
+    direct = room(world, "user", "direct")
+    message = say(sandbox, direct, f"summary {EXAMPLE}", who="user")
+    (refusal,) = replies(sandbox, direct, message["id"], who="user")
+    assert "Sorry, this is for administrators" in card_text(refusal)
+    assert len(sandbox.state.calls("GET", "recordingReport")) == archive_calls
+
+
+def test_the_group_space_mentions_the_bot_and_gets_the_privacy_view(sandbox, world):
+    group = room(world, "admin", "group")
+    message = say(sandbox, group, f"summary {EXAMPLE}")
+    stored = sandbox.state.messages[message["id"]]
+    assert stored["text"] == f"Recap summary {EXAMPLE}" and sandbox.state.bot_id in stored["mentionedPeople"]
+    assert f'data-object-id="{sandbox.state.bot_id}"' in stored["html"]
+    assert message["mentionsBot"]
+    (recap,) = replies(sandbox, group, message["id"])
+    assert "Marcos Alonso's Personal Room" in card_text(recap) and "@example.com" not in card_text(recap)
+    # Typing the mention yourself does not add a second one.
+    again = say(sandbox, group, "@Recap help")
+    assert sandbox.state.messages[again["id"]]["text"] == "Recap help"
+
+
+def test_a_card_button_creates_an_attachment_action_and_the_detail_card_arrives(sandbox, world):
+    direct = room(world, "admin", "direct")
+    message = say(sandbox, direct, f"summary {EXAMPLE}")
+    (recap,) = replies(sandbox, direct, message["id"])
+    pressed = requests.post(sandbox.url + "api/actions", timeout=10, json={
+        "as": "admin", "messageId": recap["id"], "inputs": {"action": "attendance", "archiveId": EXAMPLE}})
+    assert pressed.status_code == 201, pressed.text
+    action = sandbox.state.actions[pressed.json()["action"]["id"]]
+    assert action["inputs"] == {"action": "attendance", "archiveId": EXAMPLE}
+    assert action["personId"] == sandbox.state.person_by_email(ADMIN_EMAIL)["id"]
+    _, detail = replies(sandbox, direct, message["id"], count=2)
+    assert detail["card"]["body"] != recap["card"]["body"] and "Antoine Griezmann" in card_text(detail)
+
+
+def test_archives_without_dates_lists_the_seeded_meetings(sandbox, world):
+    direct = room(world, "admin", "direct")
+    message = say(sandbox, direct, "archives")
+    (picker,) = replies(sandbox, direct, message["id"])
+    titles = {choice["title"].split(" — ")[0] for choice in _choices(picker["card"])}
+    assert titles == GENERATED_TITLES  # the documented example is from 2022: outside the last 30 days
+    older = say(sandbox, direct, "archives 2022-11-01 2022-11-30")
+    (month,) = replies(sandbox, direct, older["id"])
+    assert [c["value"] for c in _choices(month["card"])] == [EXAMPLE]
+
+
+def _choices(card: dict) -> list[dict]:
+    sets = [element for element in card["body"] if element.get("type") == "Input.ChoiceSet"]
+    assert sets, card
+    return sets[0]["choices"]
+
+
+def test_an_export_is_a_file_the_page_serves_as_a_download(sandbox, world):
+    direct = room(world, "admin", "direct")
+    message = say(sandbox, direct, f"export {EXAMPLE} csv")
+    (reply,) = replies(sandbox, direct, message["id"])
+    (file,) = reply["files"]
+    assert file["name"].endswith(".csv") and not file["url"].startswith(("/", "http"))
+    download = requests.get(sandbox.url + file["url"], timeout=10)
+    assert download.status_code == 200 and download.headers["Content-Disposition"].startswith("attachment;")
+    assert "Antoine Griezmann" in download.text
+
+
+def test_the_bot_registered_its_webhooks_through_the_api_with_its_token(sandbox):
+    hooks = sorted(sandbox.state.webhooks.values(), key=lambda hook: hook["resource"])
+    assert [(h["resource"], h["event"], h["ownedBy"]) for h in hooks] == [
+        ("attachmentActions", "created", "creator"), ("meetings", "ended", "org"), ("messages", "created", "creator")]
+    assert {h["targetUrl"] for h in hooks} == {sandbox.bot.url + WEBHOOK_PATH}
+    assert all(h["secret"] == str(sandbox.settings.webhook_secret) for h in hooks)
+    admin_id = sandbox.state.person_by_email(ADMIN_EMAIL)["id"]
+    assert [h["createdBy"] for h in hooks] == [sandbox.state.bot_id, admin_id, sandbox.state.bot_id]
+    # named as `recap webhooks sync` names them, so a later sync recognises them as Recap's own
+    assert {h["name"] for h in hooks} == {"recap: messages/created", "recap: attachmentActions/created",
+                                          "recap: meetings/ended"}
+    assert [c.action for c in sandbox.webhooks] == ["created"] * 3
+    calls = sandbox.state.calls("POST", "webhooks")
+    # The bot's own webhooks with the bot token; the org's meetings/ended one with the admin token.
+    assert sorted(call.headers["Authorization"] for call in calls) == sorted(
+        [f"Bearer {SANDBOX_BOT_TOKEN}"] * 2 + [f"Bearer {SANDBOX_ADMIN_TOKEN}"])
+    assert sandbox.settings.admins == (ADMIN_EMAIL,) and sandbox.settings.database_url.startswith("sqlite:///")
+
+
+def test_the_page_api_refuses_what_a_person_could_not_do(sandbox, world):
+    url, admin_direct, user_direct = sandbox.url, room(world, "admin", "direct"), room(world, "user", "direct")
+    assert requests.post(f"{url}api/rooms/{admin_direct}/messages", json={"as": "root", "text": "help"},
+                         timeout=10).status_code == 400
+    assert requests.post(f"{url}api/rooms/{admin_direct}/messages", json={"as": "user", "text": "help"},
+                         timeout=10).status_code == 404  # someone else's 1:1
+    assert requests.get(f"{url}api/rooms/{user_direct}/messages", params={"as": "admin"}, timeout=10).status_code == 404
+    assert requests.post(f"{url}api/rooms/{admin_direct}/messages", json={"as": "admin", "text": "  "},
+                         timeout=10).status_code == 400
+    assert requests.post(f"{url}api/rooms/{admin_direct}/messages", json={"as": "admin", "text": "x" * 8000},
+                         timeout=10).status_code == 400
+    assert requests.post(f"{url}api/actions", json={"as": "admin", "messageId": "nope", "inputs": {}},
+                         timeout=10).status_code == 400
+    assert requests.get(f"{url}files/nope", timeout=10).status_code == 404
+    assert requests.get(f"{url}vendor/adaptivecards.min.js", timeout=10).status_code == 404  # the CDN is used
+
+
+def test_the_page_loads_the_renderer_from_the_pinned_cdn_when_no_copy_is_configured(sandbox, world):
+    page = requests.get(sandbox.url, timeout=10)
+    assert page.status_code == 200 and "<title>Recap sandbox</title>" in page.text
+    for _, _, _, cdn_url, integrity in _SCRIPTS:
+        assert f'src="{cdn_url}" integrity="{integrity}" crossorigin="anonymous"' in page.text
+    assert "script-src 'self' https://unpkg.com;" in page.headers["Content-Security-Policy"]
+    assert world["examples"][0]["command"] == "help" and any(EXAMPLE in e["command"] for e in world["examples"])
+    assert {a["title"] for a in world["archives"]} == GENERATED_TITLES | {"Marcos Alonso's Personal Room"}
+
+
+def test_a_configured_renderer_copy_is_served_by_the_page(tmp_path):
+    from bot.sandbox.emulator import create_emulator
+    from bot.sandbox.page import create_page_app
+
+    (tmp_path / "ac.js").write_text("window.AdaptiveCards = {};", encoding="utf-8")
+    renderer = RendererSources.resolve({"RECAP_ADAPTIVECARDS_JS": str(tmp_path / "ac.js")}, installed=False)
+    assert renderer.describe() == f"local copy {tmp_path / 'ac.js'}"
+    app = create_page_app(create_emulator().extensions["webex_emulator"], renderer)
+    with serve_in_thread(app) as server:
+        page = requests.get(server.url + "/", timeout=10).text
+        assert '<script src="vendor/adaptivecards.min.js" defer>' in page
+        script = requests.get(server.url + "/vendor/adaptivecards.min.js", timeout=10)
+        assert script.text == "window.AdaptiveCards = {};" and "javascript" in script.headers["Content-Type"]
+    with pytest.raises(ConfigError, match="RECAP_ADAPTIVECARDS_JS"):
+        RendererSources.resolve({"RECAP_ADAPTIVECARDS_JS": str(tmp_path / "missing.js")})
+
+
+def test_the_cdn_pins_match_the_renderer_the_tests_use():
+    """The CDN URL's version and integrity hash are those of the npm copy the browser tests render with."""
+    for name, _, npm_copy, cdn_url, integrity in _SCRIPTS:
+        if not npm_copy.is_file():
+            pytest.skip("tests/renderer/node_modules is not installed (.ci/install-browser)")
+        version = json.loads((npm_copy.parents[1] / "package.json").read_text(encoding="utf-8"))["version"]
+        assert f"@{version}/dist/{name}" in cdn_url
+        digest = base64.b64encode(hashlib.sha384(npm_copy.read_bytes()).digest()).decode()
+        assert integrity == f"sha384-{digest}"
+
+
+def test_stopping_removes_the_sandbox_folder():
+    running = start_sandbox(Settings(), port=0, renderer=RendererSources.resolve({}, installed=False))
+    folder = running.data_dir
+    assert (folder / "recap.db").is_file()
+    running.stop()
+    assert not folder.exists()
