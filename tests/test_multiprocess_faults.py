@@ -148,10 +148,15 @@ def drain(jobs, storm: Storm, triggers: list[Trigger], pool, run: dict) -> None:
         run["recap_requeued"] += sweep(jobs.context_for({}))
         storm.replay(triggers, pool)
         store = jobs.services.store
-        return (not store.job_ledger.jobs() and not jobs.pending() and not jobs.scheduled()
-                and not store.deliveries(states=("waiting", "claimed"))
-                and len(storm.replayed) == sum(1 for t in triggers if t.copies))
-    wait_until(settled, DRAIN_LIMIT, step=1.0, what="the queue, the schedule and both ledgers drained")
+        left = {"job ledger": store.job_ledger.jobs(), "queue": jobs.pending(), "schedule": jobs.scheduled(),
+                "recap ledger": store.deliveries(states=("waiting", "claimed")),
+                "copies not yet replayed": sum(1 for t in triggers if t.copies) - len(storm.replayed)}
+        run["left"] = {name: value for name, value in left.items() if value}
+        return not run["left"]
+    try:
+        wait_until(settled, DRAIN_LIMIT, step=1.0, what="the queue, the schedule and both ledgers drained")
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}; still there: {run['left']}") from None
 
 
 def check(jobs, storm: Storm, world: dict, subscribers, triggers, faults, run: dict) -> dict:
