@@ -110,6 +110,12 @@ class Claim:
         self.ledger.retry(self.job.id, self.token, attempt=attempt, due_at=due_at)
 
 
+def subject(payload: dict) -> str:
+    """What a job is about, for a log line: the webhook event's data id, or the meeting of a recap delivery."""
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    return str(data.get("id") or payload.get("meetingId") or "-")
+
+
 class JobLeases:
     """The ledger as the job runner uses it: record before queueing, claim to run, sweep what was lost."""
 
@@ -148,7 +154,8 @@ class JobLeases:
         for job in self.ledger.overdue(grace=self.grace, now=now):
             if not self.ledger.redrive(job, grace=self.grace, now=now):
                 continue  # another sweeper took it, or it started meanwhile
-            log.warning("job %s (%s, attempt %d) was %s; queued again", job.id, job.task, job.attempt,
+            log.warning("job %s (%s, attempt %d, about %s) was %s; queued again", job.id, job.task, job.attempt,
+                        subject(job.payload),
                         "held by a worker that stopped renewing it" if job.state == "running" else "lost in the queue")
             requeue(job)
             redriven.append(job)

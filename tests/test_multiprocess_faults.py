@@ -26,6 +26,7 @@ a killed worker made and never showed). The counts are printed.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +36,7 @@ import requests
 
 from bot.config import Settings
 from bot.jobs import RetryPolicy, create_jobs
+from bot.jobs_ledger import subject
 from bot.recaps_delivery import marker, sweep
 from bot.sandbox.emulator import BOT_EMAIL, SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN
 from tests.support.backends import postgres_database, redis_queue
@@ -47,7 +49,7 @@ PLAN = {"groups": 16, "directs": 16, "hosts": 7, "archives": 150, "cards": 60}
 SUBSCRIBED = 6  # hosts 0–5 have two subscribed spaces each (a group and a 1:1); host 6 has none
 MEETINGS_PER_HOST = 4
 WAVES, KILL_AFTER_WAVE = 7, 3
-DRAIN_LIMIT = 120.0
+DRAIN_LIMIT = 240.0  # a drain takes 5–20 s; the longest retry chain (backoff, growing looks) fits well
 
 
 @pytest.fixture
@@ -120,6 +122,7 @@ def test_a_storm_with_faults_and_a_killed_worker_loses_nothing_and_posts_nothing
                         workers[0] = procs.worker("worker-1-restarted", env, threads=4)
                     time.sleep(0.8)
             drain(jobs, storm, subscribers + triggers, pool, run)
+            run["swept_by_workers"] = swept_by_workers(procs)
             outcome = check(jobs, storm, world, subscribers, triggers, faults, run)
         except AssertionError as failure:
             raise AssertionError(f"{failure}\n{procs.logs()}") from None
@@ -141,6 +144,15 @@ def kill_mid_job(store, worker) -> list:
     return held_by(store, worker.pid)
 
 
+SWEPT = re.compile(r"job (\w+) \((\w+), attempt \d+, about ([^,)]+)\) was .*; queued again")
+
+
+def swept_by_workers(procs: Processes) -> list[tuple[str, str, str]]:
+    """(job id, task, subject) of every job the workers' own periodic sweep queued again (from their logs)."""
+    return [match.groups() for child in procs.children if child.name.startswith("worker")
+            for match in SWEPT.finditer(child.log.read_text(errors="replace"))]
+
+
 def drain(jobs, storm: Storm, triggers: list[Trigger], pool, run: dict) -> None:
     """Run both sweeps every second (as their periodic jobs would, sooner) until nothing is left to do."""
     def settled() -> bool:
@@ -148,15 +160,21 @@ def drain(jobs, storm: Storm, triggers: list[Trigger], pool, run: dict) -> None:
         run["recap_requeued"] += sweep(jobs.context_for({}))
         storm.replay(triggers, pool)
         store = jobs.services.store
-        left = {"job ledger": store.job_ledger.jobs(), "queue": jobs.pending(), "schedule": jobs.scheduled(),
+        left = {"job ledger": [f"{j.task} {j.state} attempt {j.attempt} due {j.due_at:%H:%M:%S} about "
+                               f"{subject(j.payload)} held by {j.holder}" for j in store.job_ledger.jobs()],
+                "queue": [f"{j.task} attempt {j.attempt}" for j in jobs.pending()],
+                "schedule": [f"{j.task} attempt {j.attempt} at {j.eta}" for j in jobs.scheduled()],
                 "recap ledger": store.deliveries(states=("waiting", "claimed")),
-                "copies not yet replayed": sum(1 for t in triggers if t.copies) - len(storm.replayed)}
+                "triggers whose copies are not sent": [t for t in triggers if t.copies and t.data_id not in
+                                                       storm.replayed]}
         run["left"] = {name: value for name, value in left.items() if value}
         return not run["left"]
+    began = time.monotonic()
     try:
         wait_until(settled, DRAIN_LIMIT, step=1.0, what="the queue, the schedule and both ledgers drained")
     except AssertionError as failure:
-        raise AssertionError(f"{failure}; still there: {run['left']}") from None
+        raise AssertionError(f"{failure} (at {time.strftime('%H:%M:%S')}); still there: {run['left']}") from None
+    run["drain_seconds"] = time.monotonic() - began
 
 
 def check(jobs, storm: Storm, world: dict, subscribers, triggers, faults, run: dict) -> dict:
@@ -218,8 +236,11 @@ def check_audit(audit, triggers: list[Trigger], stats: dict, run: dict, interrup
             fetched[archive] += count
     ok = Counter(i for line in audit if line.outcome == "ok" for i in line.ids)
     failed = Counter(i for line in audit if line.outcome.startswith("error") for i in line.ids)
-    assert {job.id for job in run["killed"]} <= {job.id for job in run["redriven"]}  # the sweep took them back
-    redriven = {job.payload.get("data", {}).get("id") for job in run["redriven"]} | interrupted
+    # A sweep took the killed worker's jobs back: the test's own (every second) or a worker's periodic one.
+    swept = {job.id: subject(job.payload) for job in run["redriven"]}
+    swept.update({job_id: about for job_id, _, about in run["swept_by_workers"]})
+    assert {job.id for job in run["killed"]} <= set(swept), (run["killed"], swept)
+    redriven = set(swept.values()) | interrupted
     data = [t for t in triggers if t.archive and t.person != "guest@partner.test"]
     for trigger in data:
         slack = 1 if trigger.data_id in redriven else 0

@@ -198,11 +198,11 @@ def report(outcome: dict, storm: Storm, faults: Faults, run: dict, elapsed: floa
         f"faults injected: {dict(faults.injected)}; emulator answered {outcome['requests']} calls, "
         f"by status {dict(sorted(outcome['statuses'].items()))}",
         f"worker SIGKILLed while running {len(run['killed'])} job(s) ({Counter(j.task for j in run['killed'])}); "
-        f"job sweep re-queued "
-        f"{len(run['redriven'])} ({Counter(j.task for j in run['redriven'])}), recap sweep re-queued "
-        f"{run['recap_requeued']}",
+        f"job sweep re-queued {len(run['redriven'])} ({Counter(j.task for j in run['redriven'])}) "
+        f"and the workers' periodic sweep {len(run['swept_by_workers'])} "
+        f"({Counter(task for _, task, _ in run['swept_by_workers'])}), recap sweep re-queued {run['recap_requeued']}",
         f"audit: {outcome['audit_lines']} lines; {outcome['data_commands']} data commands, "
         f"{outcome['ok_fetch_lines']} ok lines for {outcome['fetches_200']} archive fetches; "
         f"{outcome['refusals']} refusals; {outcome['recap_post_lines']} recap posts audited",
-        "drained: queue 0, schedule 0, job ledger 0, deliveries waiting/claimed 0",
+        f"drained in {run['drain_seconds']:.1f} s: queue 0, schedule 0, job ledger 0, deliveries waiting/claimed 0",
         f"elapsed {elapsed:.1f} s", ""])
