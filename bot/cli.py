@@ -123,8 +123,10 @@ def run_command(ctx: click.Context, host: str, port: int | None) -> None:
 @main.command()
 @click.option("--workers", default=2, show_default=True, type=int, help="Consumer threads.")
 def worker(workers: int) -> None:
-    """Run the job consumer alone (the Procfile's ``worker:`` process)."""
+    """Run the job consumer alone (the Procfile's ``worker:`` process); SIGUSR1 prints every thread's stack."""
+    import faulthandler
     import logging
+    import signal
 
     from bot.config import Settings
     from bot.jobs import create_jobs
@@ -133,6 +135,7 @@ def worker(workers: int) -> None:
     if jobs.huey.immediate:
         raise ConfigError("QUEUE_URL=memory:// runs jobs inline; a worker needs sqlite:///FILE or redis://")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is a stuck worker stuck?
     jobs.consumer(workers).run()
 
 

@@ -104,6 +104,11 @@ def test_recap_worker_runs_the_jobs_a_web_process_queued(tmp_path, emulator):
             message = rig.say("help")
             (reply,) = until(lambda: bot_replies(state))
             assert reply["parentId"] == message["id"] and "What I can do" in card_text(reply)
+            process.send_signal(signal.SIGUSR1)  # an operator asking where a stuck worker is stuck
+            time.sleep(0.5)
+            assert process.poll() is None, "SIGUSR1 must not stop the worker"
         finally:
             output = stop(process)
     assert "Traceback" not in output, output
+    dump = output[output.index("(most recent call first)"):]
+    assert "Thread 0x" in dump and "huey/consumer.py" in dump, output  # every thread, the consumer's among them

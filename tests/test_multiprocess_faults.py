@@ -125,7 +125,7 @@ def test_a_storm_with_faults_and_a_killed_worker_loses_nothing_and_posts_nothing
             run["swept_by_workers"] = swept_by_workers(procs)
             outcome = check(jobs, storm, world, subscribers, triggers, faults, run)
         except AssertionError as failure:
-            raise AssertionError(f"{failure}\n{procs.logs()}") from None
+            raise AssertionError(f"{failure}\n{procs.stacks_and_logs()}") from None
         finally:
             jobs.services.store.engine.dispose()
     with capsys.disabled():

@@ -137,9 +137,17 @@ class Processes:
         """``recap worker --workers THREADS``, the Procfile's ``worker:`` line."""
         return self.start(name, [*RECAP, "worker", "--workers", str(threads)], env)
 
-    def logs(self) -> str:
+    def logs(self, lines: int = 40) -> str:
         """The tail of every child's log (for a failure message)."""
-        return "\n".join(child.tail() for child in self.children)
+        return "\n".join(child.tail(lines) for child in self.children)
+
+    def stacks_and_logs(self) -> str:
+        """Every running worker's thread stacks (``recap worker`` dumps them on SIGUSR1), then the logs' tails."""
+        workers = [child for child in self.children if child.name.startswith("worker") and child.running()]
+        for child in workers:
+            child.popen.send_signal(signal.SIGUSR1)
+        time.sleep(1.0 if workers else 0.0)
+        return self.logs(lines=150)
 
 
 def healthy(base_url: str) -> bool:
