@@ -23,7 +23,8 @@ from pathlib import Path
 
 import requests
 
-from bot.meetings import get_archive, parse_archive
+from bot.meeting_parse import parse_archive
+from bot.meetings import get_archive
 from bot.sandbox.emulator import SANDBOX_ADMIN_TOKEN
 from bot.sandbox.generator import generate_archive
 from bot.webex import WebexClient

@@ -24,7 +24,8 @@ from bot.errors import WebexError, WebexRetryLater
 from bot.store import Store
 from bot.store_models import utcnow
 from bot.store_tokens import StoredToken, TokenStore
-from bot.webex import TokenGrant, WebexClients, request_access_token
+from bot.webex import WebexClients
+from bot.webex_oauth import TokenGrant, request_access_token
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from bot.errors import ConfigError, WebexNotFound
 from bot.exports import export_archive, export_filename
 from bot.handlers_failures import explain
 from bot.handlers_subscriptions import list_subscriptions, subscribe, unsubscribe
+from bot.meeting_records import Archive, Meeting
 
 log = logging.getLogger(__name__)
 ARCHIVES_DEFAULT_SPAN = timedelta(days=30)
@@ -122,12 +123,11 @@ def show_chats(ctx: Context, command: Command) -> None:
                           timezone=ctx.timezone))
 
 
-def archive_for_meeting(meeting: meetings.Meeting) -> meetings.Archive:
+def archive_for_meeting(meeting: Meeting) -> Archive:
     """An archive-shaped frame (title, time, host) for showing a meeting instance's chats."""
-    return meetings.Archive(archive_id="", service_type="", title=meeting.title, start=meeting.start,
-                            end=meeting.end, host_display_name=meeting.host_display_name or "",
-                            host_email=meeting.host_email, participants=(), chats=(), polls=(), qas=(),
-                            system_infos=())
+    return Archive(archive_id="", service_type="", title=meeting.title, start=meeting.start,
+                   end=meeting.end, host_display_name=meeting.host_display_name or "",
+                   host_email=meeting.host_email, participants=(), chats=(), polls=(), qas=(), system_infos=())
 
 
 def export(ctx: Context, command: Command) -> None:

@@ -23,6 +23,8 @@ from bot import meetings
 from bot.cards import Card, render_card, render_view
 from bot.context import Context
 from bot.errors import CardError, ConfigError, WebexAuthError, WebexBadRequest, WebexNotFound, WebexRetryLater
+from bot.meeting_parse import parse_meeting
+from bot.meeting_records import Archive, Meeting, MeetingChat
 from bot.recaps_delivery import logical_now, post_once, schedule_delivery
 from bot.store_models import utcnow
 from bot.store_subscriptions import CANCELLED, CLAIMED, FINAL_STATES, GAVE_UP, POSTED
@@ -121,7 +123,7 @@ def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: d
     admin, found = ctx.webex("admin"), found if found is not None else {}
     try:
         if isinstance(found.get("meeting"), dict):
-            meeting = meetings.parse_meeting(found["meeting"])
+            meeting = parse_meeting(found["meeting"])
         else:
             meeting = meetings.get_meeting(admin, meeting_id)
             found["meeting"] = meeting.raw
@@ -140,7 +142,7 @@ def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: d
     return Prepared(card, archive.archive_id)
 
 
-def _set_audience(ctx: Context, meeting: meetings.Meeting, room_id: str) -> None:
+def _set_audience(ctx: Context, meeting: Meeting, room_id: str) -> None:
     """The space's type and subscriber decide the audience (a 1:1 with an admin sees everything)."""
     found = targets(ctx.store.subscriptions(room_id), host_email=meeting.host_email, site_url=meeting.site_url)
     if not found:
@@ -148,7 +150,7 @@ def _set_audience(ctx: Context, meeting: meetings.Meeting, room_id: str) -> None
     ctx.room_type, ctx.person_email = found[0].room_type, found[0].subscriber
 
 
-def find_archive(admin, meeting: meetings.Meeting, now: datetime, found: dict | None = None) -> meetings.Archive | None:
+def find_archive(admin, meeting: Meeting, now: datetime, found: dict | None = None) -> Archive | None:
     """The archive of an ended meeting by the rule in this module's docstring, or None (not there yet).
 
     ``found["archiveId"]`` is set as soon as an archive matches (and used instead of a new search).
@@ -172,7 +174,7 @@ def find_archive(admin, meeting: meetings.Meeting, now: datetime, found: dict | 
     return None
 
 
-def _candidates(admin, meeting: meetings.Meeting, now: datetime) -> list[str]:
+def _candidates(admin, meeting: Meeting, now: datetime) -> list[str]:
     """Ids of the archives that may be the meeting's, most likely first (title and time; the host is checked later)."""
     if meeting.end is None:
         raise NotReady("the meeting has no end time yet")
@@ -185,7 +187,7 @@ def _candidates(admin, meeting: meetings.Meeting, now: datetime) -> list[str]:
     return [s.archive_id for s in same[:MAX_CANDIDATES]]
 
 
-def post_meeting_chats(ctx: Context, meeting_id: str) -> list[meetings.MeetingChat] | None:
+def post_meeting_chats(ctx: Context, meeting_id: str) -> list[MeetingChat] | None:
     """The post-meeting chats (compliance credential), or None to use the archive's own chat."""
     if not ctx.has_credential("compliance"):
         return None

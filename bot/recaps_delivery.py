@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from bot.cards import Card
 from bot.context import Context
 from bot.errors import WebexError, WebexRetryLater
-from bot.meetings import parse_time
+from bot.meeting_parse import parse_time
 from bot.store_models import utcnow
 from bot.store_subscriptions import CLAIMED, FAILED, POSTED, UNKNOWN, WAITING
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
 
-from bot.meetings import Archive, ArchiveChat, MeetingChat, Person, PollQuestion, PollRespondent
+from bot.meeting_records import Archive, ArchiveChat, MeetingChat, Person, PollQuestion, PollRespondent
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
-"""Every HTTP call to Webex: one client per credential, paging, and error translation.
+"""Every HTTP call to Webex but the OAuth token grant: one client per credential, paging, and error translation.
 
-This is the only module that sees ``requests`` exceptions or HTTP status codes; everything
-above it deals in the error tree of :mod:`bot.errors`. It never sleeps on a rate limit, nor repeats a
-call because of one: a 429/423 becomes a ``WebexRetryLater`` carrying ``retry_after`` and the caller (a
-job) decides what to do. A job of several calls keeps what it learnt and resumes there (``bot.recaps``),
-so under a sustained limit a 429 costs one call again, not all of them (bench/README.md, "End-to-end
-throughput").
+This module and ``bot.webex_oauth`` (the admin token endpoint) are the only ones that see ``requests``
+exceptions or HTTP status codes; everything above them deals in the error tree of :mod:`bot.errors`.
+It never sleeps on a rate limit, nor repeats a call because of one: a 429/423 becomes a
+``WebexRetryLater`` carrying ``retry_after`` and the caller (a job) decides what to do. A job of
+several calls keeps what it learnt and resumes there (``bot.recaps``), so under a sustained limit a
+429 costs one call again, not all of them (bench/README.md, "End-to-end throughput").
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import hmac
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -26,7 +25,7 @@ import requests
 from webexpythonsdk import WebexAPI
 from webexpythonsdk.exceptions import ApiError, RateLimitError
 
-from bot.config import Secret, Settings
+from bot.config import Settings
 from bot.errors import (
     WebexAuthError,
     WebexBadRequest,
@@ -160,15 +159,15 @@ class WebexClient:
 
     def get_json(self, path: str, params: dict | None = None, *, timezone: str | None = None) -> dict:
         """GET a JSON object."""
-        return _json(self.request("GET", path, params=params, timezone=timezone))
+        return response_json(self.request("GET", path, params=params, timezone=timezone))
 
     def post_json(self, path: str, body: dict) -> dict:
         """POST a JSON body and return the JSON answer."""
-        return _json(self.request("POST", path, json=body))
+        return response_json(self.request("POST", path, json=body))
 
     def put_json(self, path: str, body: dict) -> dict:
         """PUT a JSON body and return the JSON answer."""
-        return _json(self.request("PUT", path, json=body))
+        return response_json(self.request("PUT", path, json=body))
 
     def delete(self, path: str) -> None:
         """DELETE a resource."""
@@ -188,7 +187,7 @@ class WebexClient:
         offset = int(params.get("offset", 0))
         while url:
             response = self.request("GET", url, params=params, timezone=timezone)
-            items = _json(response).get("items") or []
+            items = response_json(response).get("items") or []
             yield from items
             next_link = response.links.get("next", {}).get("url")
             if next_link:
@@ -200,7 +199,8 @@ class WebexClient:
                 url = None
 
 
-def _json(response: requests.Response) -> dict:
+def response_json(response: requests.Response) -> dict:
+    """The JSON object of an answer ({} when it has no body); a ``WebexError`` when it is not JSON."""
     if response.status_code == 204 or not response.content:
         return {}
     try:
@@ -232,49 +232,6 @@ def bot_sdk(settings: Settings) -> WebexAPI:
     """The bot's webexpythonsdk client, configured once; it never sleeps on a rate limit."""
     return WebexAPI(access_token=str(settings.bot_token), base_url=settings.api_url,
                     single_request_timeout=int(settings.http_timeout), wait_on_rate_limit=False)
-
-
-@dataclass(frozen=True)
-class TokenGrant:
-    """What the OAuth token endpoint handed out (the tokens are ``Secret``s: they never print)."""
-
-    access_token: Secret
-    expires_in: float
-    refresh_token: Secret | None = None
-
-
-def request_access_token(settings: Settings, refresh_token: str, *,
-                         session: requests.Session | None = None) -> TokenGrant:
-    """Exchange the admin integration's refresh token for a new access token (``POST access_token``)."""
-    oauth = settings.admin_oauth
-    if oauth is None:
-        raise WebexAuthError("no admin OAuth refresh credentials are configured", hint=REFRESH_HINT)
-    url = urljoin(settings.api_url, "access_token")
-    form = {"grant_type": "refresh_token", "client_id": oauth.client_id,
-            "client_secret": str(oauth.client_secret), "refresh_token": str(refresh_token)}
-    headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
-    try:
-        response = (session or requests).post(url, data=form, headers=headers, timeout=settings.http_timeout)
-    except requests.Timeout as exc:
-        raise WebexRetryLater(f"Webex did not answer POST access_token in {settings.http_timeout:g}s") from exc
-    except requests.ConnectionError as exc:
-        raise WebexRetryLater("could not reach Webex for POST access_token") from exc
-    if response.status_code in (400, 401, 403):
-        # An unknown client, a wrong secret or a dead refresh token: retrying cannot help.
-        error = error_for(response, "admin")
-        raise WebexAuthError(error.args[0], hint=REFRESH_HINT, status=error.status,
-                             tracking_id=error.tracking_id)
-    if response.status_code >= 400:
-        raise error_for(response, "admin")
-    return _grant(_json(response), response.status_code)
-
-
-def _grant(body: dict, status: int) -> TokenGrant:
-    access, lifetime, refresh = body.get("access_token"), body.get("expires_in"), body.get("refresh_token")
-    if not isinstance(access, str) or not access or not isinstance(lifetime, int | float) or lifetime < 0:
-        raise WebexError("Webex answered POST access_token without an access_token and expires_in", status=status)
-    rotated = Secret(refresh) if isinstance(refresh, str) and refresh else None  # Webex may hand out a new one
-    return TokenGrant(Secret(access), float(lifetime), rotated)
 
 
 class WebexClients:
