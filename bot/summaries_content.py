@@ -130,7 +130,7 @@ class QAItem:
     text: str
     status: str  # answered | unanswered | dismissed
     first_answer_seconds: int | None
-    answers: tuple  # of bot.meetings.QAAnswer
+    answers: tuple  # of bot.meeting_records.QAAnswer
 
 
 @dataclass(frozen=True)
