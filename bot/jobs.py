@@ -23,11 +23,11 @@ from huey.api import Huey
 from huey.consumer import Consumer
 from sqlalchemy.exc import OperationalError
 
-from bot import handlers, recaps, recaps_delivery
+from bot import handlers, handlers_recovery, recaps, recaps_delivery
 from bot.context import Context, Services
 from bot.errors import UsageError, WebexRetryLater
 from bot.jobs_huey import EmbeddedConsumer, create_huey
-from bot.jobs_ledger import Claim, JobLeases
+from bot.jobs_ledger import Claim, JobLeases, subject
 from bot.store_jobs import LedgerJob
 
 log = logging.getLogger(__name__)
@@ -134,14 +134,25 @@ class Jobs:
         ctx = self.context_for(payload)
         try:
             if claim and task not in RERUN_SAFE:
-                if claim.interrupted_while_posting:
-                    claim.record_interrupted(ctx, task)
+                if claim.interrupted_while_posting and not self._answer_absent(ctx, claim, task, payload):
                     return
                 ctx.on_post = claim.post_begun
             self._attempt(ctx, claim, task, payload, attempt)
         finally:
             if claim:
                 claim.release()  # whatever happened, this process stops renewing the lease
+
+    def _answer_absent(self, ctx: Context, claim: Claim, task: str, payload: dict) -> bool:
+        """After a run died while posting: True when its answer provably never reached the space (run again)."""
+        found = handlers_recovery.answer_in_space(ctx, payload) if task == "event" else handlers_recovery.UNKNOWABLE
+        if found == handlers_recovery.ABSENT:
+            log.warning("job %s (%s): its worker died before its answer reached the 1:1 space; answering now",
+                        claim.job.id, task)
+            ctx.audit("interrupted", (subject(payload),),
+                      "retried: the worker stopped before its answer reached the space; answering again")
+            return True
+        claim.record_interrupted(ctx, task, answer_found=found == handlers_recovery.FOUND)
+        return False
 
     def _attempt(self, ctx: Context, claim: Claim | None, task: str, payload: dict, attempt: int) -> None:
         try:

@@ -5,10 +5,12 @@ of the runs it holds every third of ``RECAP_JOB_LEASE``, so a job is taken back 
 dead (or frozen for a whole lease), never because it is slow. The sweep (a periodic job, every minute)
 queues again the jobs whose lease lapsed and those still queued ``GRACE_LEASES`` leases after their time.
 
-A job whose worker died after it began posting a bot message is not run again: the answer may be in the
-space already, Webex has no idempotent post, and a group space cannot be searched for it (a bot sees only
-messages that mention it). It is recorded instead (log and audit line): at most once, as automatic
-recaps are after an expired claim. Jobs that keep a ledger of their own (``rerun_safe``) always run again.
+A job whose worker died after it began posting a bot message may have answered already, and Webex has
+no idempotent post. The runner (``bot.jobs``) asks ``bot.handlers_recovery`` whether the answer is in the
+space: in a 1:1 space it can tell, and a job whose answer is provably absent runs again (exactly once).
+Otherwise (the answer found, or a group space, which a bot cannot read) it is recorded here instead (log
+and audit line) and not run again: at most once, as automatic recaps in a group space are after an expired
+claim. Jobs that keep a ledger of their own (``rerun_safe``) always run again.
 """
 
 from __future__ import annotations
@@ -95,13 +97,17 @@ class Claim:
         """Stop renewing the lease (after ``finish`` or ``retry``, or when the run ended abnormally)."""
         self.heartbeat.release(self.token)
 
-    def record_interrupted(self, ctx: Context, task: str) -> None:
+    def record_interrupted(self, ctx: Context, task: str, *, answer_found: bool = False) -> None:
         """Close a job whose earlier run died after it began posting: log and audit it, do not run it again."""
-        log.warning("job %s (%s): its worker died while posting; the answer may be out, so it is not run again",
-                    self.job.id, task)
-        data = self.job.payload.get("data") if isinstance(self.job.payload.get("data"), dict) else {}
-        ctx.audit("interrupted", (str(data.get("id") or ""),),  # the webhook event whose answer is uncertain
-                  "unknown: the worker stopped while answering; not answered again")
+        if answer_found:
+            log.info("job %s (%s): its worker died after its answer reached the space; not run again",
+                     self.job.id, task)
+            outcome = "ok: the worker stopped after answering; the answer is in the space"
+        else:
+            log.warning("job %s (%s): its worker died while posting; the answer may be out, so it is not run again",
+                        self.job.id, task)
+            outcome = "unknown: the worker stopped while answering; not answered again"
+        ctx.audit("interrupted", (subject(self.job.payload),), outcome)  # the webhook event it was answering
         self.finish()
 
     def retry(self, attempt: int, due_at: datetime) -> None:

@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot import handlers
 from bot.config import Secret, Settings
 from bot.context import Services
 from bot.errors import WebexRetryLater
 from bot.jobs import Jobs, create_huey
-from bot.sandbox.emulator import SANDBOX_BOT_TOKEN
+from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, SANDBOX_BOT_TOKEN
 from bot.store import create_store
 from bot.store_models import utcnow
 from tests.support.backends import queue_backend
@@ -183,6 +184,99 @@ def test_a_command_that_died_while_posting_is_not_answered_again_and_is_audited(
     jobs.run_pending()
     answers = [m for m in state.messages.values() if m.get("markdown") == "answer 1"]
     assert len(answers) == 1 and jobs.leases.ledger.jobs() == []
+    (line,) = jobs.services.store.audit_log()
+    assert (line.command, line.room_id) == ("interrupted", room) and line.outcome.startswith("unknown")
+
+
+def dies_once(moment: str):
+    """The real ``event`` job, whose first run dies ``before`` its post reaches Webex or just ``after`` it."""
+    died = []
+
+    def event(ctx, payload):
+        if died:
+            return handlers.handle_event(ctx, payload)
+        died.append(moment)
+        if moment == "before":
+            begun = ctx.on_post
+
+            def die():
+                begun()  # the ledger notes the post as begun, then the worker dies before the HTTP call
+                raise KeyboardInterrupt
+
+            ctx.on_post = die
+            handlers.handle_event(ctx, payload)
+        else:
+            handlers.handle_event(ctx, payload)
+            raise KeyboardInterrupt
+
+    return event
+
+
+@pytest.fixture
+def command_jobs(make_jobs, emulator):
+    """(make(moment) → Jobs running the real ``event`` job that dies once, the emulator's state)."""
+    server, state = emulator
+
+    def make(moment: str) -> Jobs:
+        return make_jobs({"event": dies_once(moment)}, bot_token=Secret(SANDBOX_BOT_TOKEN), api_url=server.api_url)
+
+    return make, state
+
+
+def typed(state, room_id: str, text: str) -> dict:
+    """The webhook envelope of ``text`` posted by the admin in ``room_id`` (what the web process would queue)."""
+    message = state.post_as(ADMIN_EMAIL, room_id, text)
+    return {"resource": "messages", "event": "created",
+            "data": {"id": message["id"], "roomId": room_id, "personId": message["personId"]}}
+
+
+def answers(state, message_id: str) -> list[dict]:
+    return [m for m in state.messages.values() if m["personEmail"] == BOT_EMAIL and m.get("parentId") == message_id]
+
+
+def die_and_sweep(jobs: Jobs, envelope: dict) -> None:
+    """Run the job (its first run dies), let the sweep take it back after the lease, run it again."""
+    jobs.enqueue("event", envelope)
+    jobs.run_pending()
+    (row,) = jobs.leases.ledger.jobs()
+    assert (row.state, row.posts) == ("running", 1)  # died after it began posting
+    jobs.sweep_jobs(now=utcnow() + LATER)
+    jobs.run_pending()
+    assert jobs.leases.ledger.jobs() == []
+
+
+def test_in_a_direct_space_a_command_whose_answer_never_went_out_is_answered_after_all(command_jobs):
+    make, state = command_jobs
+    room = state.direct_room(ADMIN_EMAIL, BOT_EMAIL)["id"]
+    envelope = typed(state, room, "help")
+    jobs = make("before")
+    die_and_sweep(jobs, envelope)
+    (answer,) = answers(state, envelope["data"]["id"])  # exactly once: nothing was out, so it ran again
+    assert "What I can do" in str(answer["attachments"])
+    (line,) = jobs.services.store.audit_log()
+    assert (line.command, line.ids) == ("interrupted", (envelope["data"]["id"],))
+    assert line.outcome.startswith("retried: ")
+
+
+def test_in_a_direct_space_a_command_answered_before_its_worker_died_is_not_answered_twice(command_jobs):
+    make, state = command_jobs
+    room = state.direct_room(ADMIN_EMAIL, BOT_EMAIL)["id"]
+    envelope = typed(state, room, "help")
+    jobs = make("after")
+    die_and_sweep(jobs, envelope)
+    assert len(answers(state, envelope["data"]["id"])) == 1
+    (line,) = jobs.services.store.audit_log()
+    assert (line.command, line.ids, line.outcome) == (
+        "interrupted", (envelope["data"]["id"],), "ok: the worker stopped after answering; the answer is in the space")
+
+
+def test_in_a_group_space_an_interrupted_command_stays_at_most_once(command_jobs):
+    make, state = command_jobs
+    room = state.add_room("Team", [ADMIN_EMAIL, BOT_EMAIL])["id"]
+    envelope = typed(state, room, "@Recap help")
+    jobs = make("before")
+    die_and_sweep(jobs, envelope)
+    assert answers(state, envelope["data"]["id"]) == []  # a bot cannot read a group space to check: not repeated
     (line,) = jobs.services.store.audit_log()
     assert (line.command, line.room_id) == ("interrupted", room) and line.outcome.startswith("unknown")
 

@@ -188,7 +188,8 @@ def report(outcome: dict, storm: Storm, faults: Faults, run: dict, elapsed: floa
     return "\n".join([
         "", "== multi-process fault test (2 gunicorn web × 2 workers, 2 recap workers × 4 threads; PostgreSQL, Redis)",
         f"commands and buttons: {outcome['asked']} asked, {outcome['answered']} answers "
-        f"({outcome['interrupted']} interrupted while posting)",
+        f"({outcome['interrupted']} interrupted while posting: {outcome['answered_again']} found unanswered in "
+        f"their 1:1 space and answered again, {outcome['uncertain']} in a space that cannot be read back)",
         f"webhooks: {sum(outcome['originals'])} delivered by the emulator, all 202, by web process "
         f"{outcome['originals']}; {sum(copies.values())} copies of {len(storm.replayed)} of them, by answer "
         f"{dict(copies)}, by web process {sorted(by_web.values())}",

@@ -1,0 +1,73 @@
+"""After a worker died while answering a webhook: is the bot's answer in the space?
+
+Webex has no idempotent post, so when a run of an ``event`` job died after it began posting (the job
+ledger's ``posts``), its answer may or may not be out. In a 1:1 space the bot can read the thread it
+answers in: a bot message in the event's thread created at or after the event is its answer, and no
+such message proves nothing went out, so the job can safely run again (exactly once). A group space
+cannot be checked (a bot lists only messages that mention it), nor can a thread whose message is gone:
+those stay at most once. A later command answered in the same thread reads as "found": the rule errs
+towards not answering twice, never towards answering twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from bot.commands_text import same_person
+from bot.context import Context
+from bot.errors import WebexError
+from bot.meeting_parse import parse_time
+
+log = logging.getLogger(__name__)
+FOUND, ABSENT, UNKNOWABLE = "found", "absent", "unknowable"
+THREAD_PAGE = 200  # the newest messages of a thread read at most: an answer follows its command closely
+
+
+def answer_in_space(ctx: Context, event: dict) -> str:
+    """``FOUND``, ``ABSENT`` or ``UNKNOWABLE``: whether the bot's answer to ``event`` reached its space."""
+    try:
+        where = _thread_of(ctx, event)
+        if where is None:
+            return UNKNOWABLE
+        room_id, root, since = where
+        if ctx.webex("bot").get_json(f"rooms/{_segment(room_id)}").get("type") != "direct":
+            return UNKNOWABLE
+        return FOUND if _bot_message_since(ctx, room_id, root, since) else ABSENT
+    except WebexError as exc:  # cannot look (gone, refused, busy): keep the at-most-once rule
+        log.info("cannot tell whether the answer to %s is out: %s", (event.get("data") or {}).get("id"), exc)
+        return UNKNOWABLE
+
+
+def _thread_of(ctx: Context, event: dict) -> tuple[str, str, str] | None:
+    """(space, thread root, the event's time) of a message or card-action event; None for other events."""
+    bot, data = ctx.webex("bot"), event.get("data") or {}
+    if not isinstance(data.get("id"), str):
+        return None
+    if event.get("resource") == "messages":
+        message = bot.get_json(f"messages/{_segment(data['id'])}")
+        return message["roomId"], message.get("parentId") or message["id"], message["created"]
+    if event.get("resource") == "attachmentActions":
+        action = bot.get_json(f"attachment/actions/{_segment(data['id'])}")
+        card = bot.get_json(f"messages/{_segment(action['messageId'])}")
+        return card["roomId"], card.get("parentId") or card["id"], action["created"]
+    return None
+
+
+def _bot_message_since(ctx: Context, room_id: str, root: str, since: str) -> bool:
+    """Whether the thread rooted at ``root`` holds a bot message created at or after ``since`` (newest first)."""
+    me, start = ctx.bot_identity().id, parse_time(since)
+    messages = ctx.webex("bot").paginate("messages", {"roomId": room_id, "parentId": root}, page_size=50)
+    for count, message in enumerate(messages):
+        created = parse_time(message.get("created"))
+        if start and created and created < start:
+            return False  # older than the event: its answer would have come later
+        if same_person(message.get("personId") or "", me):
+            return True
+        if count + 1 >= THREAD_PAGE:
+            break
+    return False
+
+
+def _segment(value: str) -> str:
+    return quote(str(value), safe="")
