@@ -108,6 +108,18 @@ def refusal_card(*, command: str | None = None, limit: int = 0, compact: bool = 
                     "or to run the command for you."}
 
 
+def masked_email(address: str) -> str:
+    """``alice@example.com`` → ``a…@example.com``: which host, without the address (DESIGN §5, group spaces)."""
+    local, at, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}" if at and local else "a host"
+
+
+def _shown(kind: str, value: object, audience: str) -> str:
+    """A rule's value as the card shows it: escaped, and a host's address masked outside the admin's 1:1."""
+    raw = "" if value is None else str(value)
+    return literal(masked_email(raw) if kind == "host" and audience != "direct" else raw, 80)
+
+
 def _describe(kind: str, value: str) -> str:
     if kind == "host":
         return f"each meeting hosted by {value}"
@@ -117,17 +129,22 @@ def _describe(kind: str, value: str) -> str:
 
 
 def subscription_card(*, action: str = "subscribed", kind: str = "all", value: str | None = None, id: object = None,
-                 subscriptions: Iterable = (), limit: int = 50, compact: bool = False) -> dict:
-    """Confirm a subscription or its removal, or list the subscriptions of this space."""
+                      subscriptions: Iterable = (), audience: str = "group", limit: int = 50,
+                      compact: bool = False) -> dict:
+    """Confirm a subscription or its removal, or list the subscriptions of this space.
+
+    In a ``group`` audience a host's address is masked (``a…@example.com``): a group space never sees
+    anyone's e-mail address; the admin's 1:1 space (``direct``) shows it whole.
+    """
     if action not in SUBSCRIPTION_ACTIONS:
         raise UsageError(f"subscription card action must be one of {SUBSCRIPTION_ACTIONS}, got {action!r}")
     rows, items = [], list(subscriptions)
     for item in items[:limit]:
         item_kind = str(_field(item, "kind", "all"))
-        what = _describe(item_kind, literal(_field(item, "value", ""), 80)).removeprefix("each meeting")
+        what = _describe(item_kind, _shown(item_kind, _field(item, "value", ""), audience)).removeprefix("each meeting")
         rows.append({"what": "Meetings" + what,
                      "id": f"id {literal(_field(item, 'id', ''), 40)} · {literal(item_kind, 10)}"})
-    subject = _describe(kind, literal(value or "", 80))
+    subject = _describe(kind, _shown(kind, value, audience))
     text = {"subscribed": f"A recap card will be posted here after {subject} ends.",
             "unsubscribed": f"No more recaps here after {subject} ends.",
             "list": f"{fmt.number(len(items))} subscription{'s' * (len(items) != 1)} in this space."}[action]

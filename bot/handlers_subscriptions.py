@@ -1,7 +1,8 @@
 """Handlers of ``subscribe``, ``subscriptions`` and ``unsubscribe``: admins only (checked before), carded, audited.
 
 A subscription belongs to the space it was made in. Its audience is fixed by that space: a 1:1
-space with the admin gets the full recap, any other space the group view (DESIGN §5).
+space with the admin gets the full recap, any other space the group view (DESIGN §5). The cards
+answering these commands follow the same rule: a group space sees a host's address masked.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ def subscribe(ctx: Context, command: Command) -> None:
                                                        room_type=ctx.room_type or "group", by=ctx.person_email)
     ctx.audit("subscribe", (), f"ok: {rule.describe()}" + ("" if created else " (already subscribed)"))
     ctx.reply(render_card("subscription", action="subscribed", kind=rule.kind, value=rule.value or None,
-                          id=subscription.id))
+                          id=subscription.id, audience=ctx.audience))
 
 
 def list_subscriptions(ctx: Context, command: Command) -> None:
     """The subscriptions of this space, with their ids."""
-    ctx.reply(render_card("subscription", action="list", subscriptions=ctx.store.subscriptions(ctx.room_id)))
+    ctx.reply(render_card("subscription", action="list", subscriptions=ctx.store.subscriptions(ctx.room_id),
+                          audience=ctx.audience))
 
 
 def unsubscribe(ctx: Context, command: Command) -> None:
@@ -46,6 +48,6 @@ def unsubscribe(ctx: Context, command: Command) -> None:
     if len(removed) == 1:
         only = removed[0]
         ctx.reply(render_card("subscription", action="unsubscribed", kind=only.kind, value=only.value or None,
-                              id=only.id))
+                              id=only.id, audience=ctx.audience))
     else:
         ctx.reply(render_card("subscription", action="unsubscribed", kind="all"))

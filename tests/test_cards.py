@@ -279,8 +279,13 @@ def test_help_error_refusal_and_subscription_cards():
     assert "Tracking ID: ROUTER\\_1" in texts(error) and "Tracking ID: ROUTER\\_1" in error.markdown
     refusal = render_card("refusal", command="summary")
     assert "Sorry, this is for administrators" in texts(refusal)
-    subscribed = render_card("subscription", action="subscribed", kind="host", value="alice@example.com", id=7)
+    subscribed = render_card("subscription", action="subscribed", kind="host", value="alice@example.com", id=7,
+                             audience="direct")
     assert "A recap card will be posted here after each meeting hosted by alice@example.com ends." in texts(subscribed)
+    for masked in (render_card("subscription", action="subscribed", kind="host", value="_al@example.com", id=7),
+                   render_card("subscription", action="list", subscriptions=[
+                       {"kind": "host", "value": "_al@example.com", "id": 7}])):  # group, the default audience
+        assert "\\_…@example.com" in " ".join(texts(masked)) and "_al@" not in json.dumps(masked.content) + masked.markdown
     assert "Subscription id: 7" in texts(subscribed)
     gone = render_card("subscription", action="unsubscribed", kind="all")
     assert "No more recaps here after each meeting in the organisation ends." in texts(gone)

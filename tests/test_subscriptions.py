@@ -120,7 +120,7 @@ def rig(tmp_path, emulator):
 def test_subscribe_list_and_unsubscribe_over_http_with_cards_and_audit(rig):
     group = rig.group_room()
     answer = subscribe(rig, "subscribe host alice@example.com", group)
-    assert "Subscribed" in visible_text(answer) and "hosted by alice@example.com" in visible_text(answer)
+    assert "Subscribed" in visible_text(answer) and "hosted by a…@example.com" in visible_text(answer)
     subscribe(rig, "subscribe host ALICE@example.com", group)  # the same rule: still one subscription
     subscribe(rig, "subscribe site example.webex.com", group)
     store = rig.jobs.services.store
@@ -133,12 +133,20 @@ def test_subscribe_list_and_unsubscribe_over_http_with_cards_and_audit(rig):
     assert store.subscriptions(group) == [site]
     subscribe(rig, "unsubscribe", group)  # the only one left
     assert store.subscriptions(group) == []
+    said = [m for m in rig.replies(group)]
+    assert said and not [m for m in said if "alice@" in str(m)]  # a group space never sees the address (DESIGN §5)
     outcomes = [(a.command, a.outcome) for a in store.audit_log() if a.room_id == group]
     assert outcomes == [("subscribe", "ok: host alice@example.com"),
                         ("subscribe", "ok: host alice@example.com (already subscribed)"),
                         ("subscribe", "ok: site example.webex.com"),
                         ("unsubscribe", f"ok: removed host alice@example.com (id {alice.id})"),
                         ("unsubscribe", f"ok: removed site example.webex.com (id {site.id})")]
+
+
+def test_the_admins_own_space_shows_the_hosts_address_whole(rig):
+    direct = rig.direct_room()
+    assert "hosted by alice@example.com" in visible_text(subscribe(rig, "subscribe host alice@example.com", direct))
+    assert "Meetings hosted by alice@example.com" in visible_text(subscribe(rig, "subscriptions", direct))
 
 
 def test_help_lists_the_subscription_commands(rig):
