@@ -43,7 +43,8 @@ class AdminToken:
         if settings.admin_oauth is None:
             raise ValueError("AdminToken needs settings.admin_oauth")
         self._configured = settings.admin_oauth.refresh_token
-        self._source = _fingerprint(settings.admin_oauth.client_id, str(self._configured))
+        oauth = settings.admin_oauth
+        self._source = _fingerprint(oauth.client_id, str(oauth.client_secret), str(self._configured))
         self._tokens = tokens
         self._grant = grant or (lambda refresh_token: request_access_token(settings, refresh_token))
         self._clock = clock
@@ -141,14 +142,17 @@ class AdminToken:
         return self._current
 
 
-def _fingerprint(client_id: str, refresh_token: str) -> str:
-    """A one-way mark of the configured credentials: a new refresh token in the environment resets the row."""
-    return hashlib.sha256(f"{client_id}\0{refresh_token}".encode()).hexdigest()[:32]
+def _fingerprint(client_id: str, client_secret: str, refresh_token: str) -> str:
+    """A one-way mark of the configured credentials: a new secret or refresh token in the environment resets the row.
+
+    The secret is in it because it keys the sealing of the row's tokens: values sealed with an old one are unreadable.
+    """
+    return hashlib.sha256(f"{client_id}\0{client_secret}\0{refresh_token}".encode()).hexdigest()[:32]
 
 
 def webex_clients(settings: Settings, store: Store) -> WebexClients:
     """The Webex clients of a process; with OAuth refresh configured, the admin one refreshes through ``store``."""
     if settings.admin_oauth is None:
         return WebexClients(settings)
-    token = AdminToken(settings, store.tokens)
+    token = AdminToken(settings, store.tokens(str(settings.admin_oauth.client_secret)))
     return WebexClients(settings, admin_token=token, admin_refresh=token.refresh)

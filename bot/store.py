@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.store_jobs import JobLedger  # also registers the job_ledger table on Base
 from bot.store_models import AuditEntry, Base, RoomSetting, SeenEvent, utcnow
 from bot.store_subscriptions import SubscriptionQueries  # also registers its tables on Base
-from bot.store_tokens import TokenStore  # also registers the oauth_tokens table on Base
+from bot.store_tokens import TokenCipher, TokenStore  # also registers the oauth_tokens table on Base
 
 log = logging.getLogger(__name__)
 _DIALECT_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -71,10 +71,9 @@ class Store(SubscriptionQueries):
         """A new ORM session (for the next issue's tables; close it, or use it as a context manager)."""
         return self._sessions()
 
-    @property
-    def tokens(self) -> TokenStore:
-        """The shared OAuth token rows (the admin credential's refresh state)."""
-        return TokenStore(self.engine)
+    def tokens(self, client_secret: str) -> TokenStore:
+        """The shared OAuth token rows (the admin credential's refresh state), sealed with ``client_secret``."""
+        return TokenStore(self.engine, TokenCipher(client_secret))
 
     @property
     def job_ledger(self) -> JobLedger:

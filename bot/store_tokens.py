@@ -3,15 +3,22 @@
 One row per credential, shared by every process through the database. A refresh happens under a
 lease taken with a compare-and-swap ``UPDATE … WHERE lease is free``, so two processes never call
 the token endpoint at once and nobody holds a database transaction open during the HTTP call.
-A crashed refresher's lease simply lapses. Tokens are stored as they are: protect the database
-like the environment that holds the client secret.
+A crashed refresher's lease simply lapses.
+
+Token values are sealed (``TokenCipher``: Fernet, keyed from the OAuth client secret by HKDF), so a
+database dump or backup alone gives no usable admin token; whoever also has the client secret from the
+environment could mint tokens anyway. A value that cannot be opened (another secret) reads as absent.
 """
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine, Integer, String, Text, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
@@ -58,11 +65,39 @@ class StoredToken:
         return bool(self.access_token) and self.expires_at is not None and now < self.expires_at
 
 
-class TokenStore:
-    """Queries over ``oauth_tokens``: read, reset on new configuration, lease, save a grant."""
+class TokenCipher:
+    """Seals token values for the database and opens them again, with a key derived from ``secret``."""
 
-    def __init__(self, engine: Engine):
+    PREFIX = "fernet:"
+
+    def __init__(self, secret: str):
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"recap oauth_tokens v1").derive(
+            secret.encode())
+        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+
+    def __repr__(self) -> str:
+        return "TokenCipher(***)"
+
+    def seal(self, value: str | None) -> str | None:
+        """The stored form of ``value`` (None stays None)."""
+        return self.PREFIX + self._fernet.encrypt(value.encode()).decode() if value else None
+
+    def open(self, stored: str | None) -> str | None:
+        """The value behind ``stored``; None when there is none or it was sealed with another secret."""
+        if not stored or not stored.startswith(self.PREFIX):
+            return None
+        try:
+            return self._fernet.decrypt(stored[len(self.PREFIX):].encode()).decode()
+        except InvalidToken:
+            return None
+
+
+class TokenStore:
+    """Queries over ``oauth_tokens``: read, reset on new configuration, lease, save a grant (values sealed)."""
+
+    def __init__(self, engine: Engine, cipher: TokenCipher):
         self.engine = engine
+        self.cipher = cipher
 
     def load(self, name: str) -> StoredToken | None:
         """The row for ``name``, or None."""
@@ -70,13 +105,17 @@ class TokenStore:
             row = conn.execute(select(OAuthToken.__table__).where(OAuthToken.name == name)).first()
         if row is None:
             return None
-        secret = lambda value: Secret(value) if value else None  # noqa: E731
+        def secret(stored: str | None) -> Secret | None:
+            value = self.cipher.open(stored)
+            return Secret(value) if value else None
+
         return StoredToken(secret(row.access_token), row.expires_at, row.refresh_at,
                            secret(row.refresh_token), row.version)
 
     def prepare(self, name: str, source: str, refresh_token: str) -> StoredToken:
         """The row for ``name``, created, or reset when the configured credentials (``source``) changed."""
         insert = _DIALECT_INSERT[self.engine.dialect.name]
+        refresh_token = self.cipher.seal(refresh_token)
         with self.engine.begin() as conn:
             conn.execute(insert(OAuthToken).values(name=name, source=source, refresh_token=refresh_token,
                                                    version=0, updated_at=utcnow()).on_conflict_do_nothing())
@@ -107,11 +146,11 @@ class TokenStore:
     def save_grant(self, name: str, owner: str, *, access_token: str, expires_at: datetime, refresh_at: datetime,
                    refresh_token: str | None) -> bool:
         """Store a new access token (and a rotated refresh token) and release the lease; False if it was lost."""
-        values = {"access_token": access_token, "expires_at": expires_at, "refresh_at": refresh_at,
+        values = {"access_token": self.cipher.seal(access_token), "expires_at": expires_at, "refresh_at": refresh_at,
                   "version": OAuthToken.version + 1, "lease_owner": None, "lease_until": None,
                   "updated_at": utcnow()}
         if refresh_token:
-            values["refresh_token"] = refresh_token
+            values["refresh_token"] = self.cipher.seal(refresh_token)
         with self.engine.begin() as conn:
             result = conn.execute(update(OAuthToken).where(OAuthToken.name == name, OAuthToken.lease_owner == owner)
                                   .values(**values))

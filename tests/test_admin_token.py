@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from sqlalchemy import text
 
 from bot.admin_token import AdminToken
 from bot.config import OAuthRefresh, Secret, Settings
@@ -52,6 +53,11 @@ def process(settings: Settings) -> Services:
     return Services(settings)
 
 
+def row_of(store):
+    """The admin token row as Recap reads it (its values opened with the sandbox integration's secret)."""
+    return store.tokens(SANDBOX_ADMIN_CLIENT_SECRET).load("admin")
+
+
 def token_posts(state) -> list:
     return state.calls("POST", "access_token")
 
@@ -69,7 +75,7 @@ def test_first_call_mints_a_token_that_every_process_then_shares(settings, emula
     assert post.headers.get("Authorization") is None  # the token endpoint takes the form, not a bearer
     minted = [bearer(c) for c in state.calls("GET", "people/me")]
     assert minted[0] == minted[1] and minted[0].startswith("sandbox-admin-access-")
-    row = first.store.tokens.load("admin")
+    row = row_of(first.store)
     assert row.access_token == minted[0] and row.expires_at > utcnow() + timedelta(days=13)
 
 
@@ -85,7 +91,7 @@ def test_an_expired_token_gets_401_then_one_refresh_and_the_call_succeeds(settin
     assert seen == [("GET", f"/v1/{ARCHIVES}", 401), ("POST", "/v1/access_token", 200),
                     ("GET", f"/v1/{ARCHIVES}", 200)]
     old, new = (bearer(c) for c in state.calls("GET", ARCHIVES))
-    assert old != new and services.store.tokens.load("admin").access_token == new
+    assert old != new and row_of(services.store).access_token == new
 
 
 def test_refreshes_ahead_of_expiry_without_waiting_for_a_401(settings, emulator):
@@ -93,7 +99,7 @@ def test_refreshes_ahead_of_expiry_without_waiting_for_a_401(settings, emulator)
     token_switches(state).access_seconds = 3600  # like a service app's token
     now = [utcnow()]
     store = create_store(settings)
-    token = AdminToken(settings, store.tokens, clock=lambda: now[0])
+    token = AdminToken(settings, store.tokens(SANDBOX_ADMIN_CLIENT_SECRET), clock=lambda: now[0])
     client = WebexClients(settings, admin_token=token, admin_refresh=token.refresh).admin
     client.get_json("people/me")
     now[0] += timedelta(minutes=54)  # six minutes left: not yet due
@@ -109,7 +115,7 @@ def test_a_failed_early_refresh_keeps_the_still_valid_token(settings, emulator):
     _, state = emulator
     token_switches(state).access_seconds = 3600
     now = [utcnow()]
-    token = AdminToken(settings, create_store(settings).tokens, clock=lambda: now[0])
+    token = AdminToken(settings, create_store(settings).tokens(SANDBOX_ADMIN_CLIENT_SECRET), clock=lambda: now[0])
     client = WebexClients(settings, admin_token=token, admin_refresh=token.refresh).admin
     client.get_json("people/me")
     now[0] += timedelta(minutes=57)
@@ -127,13 +133,13 @@ def test_a_rotated_refresh_token_is_kept_and_used_by_the_next_process(settings, 
     token_switches(state).rotate_refresh_tokens = True  # the configured one dies at its first use
     services = process(settings)
     services.webex.admin.get_json("people/me")
-    rotated = services.store.tokens.load("admin").refresh_token
+    rotated = row_of(services.store).refresh_token
     assert rotated != SANDBOX_ADMIN_REFRESH_TOKEN
     expire_minted_tokens(state)
     newcomer = process(settings)  # started later, with the original refresh token in its environment
     newcomer.webex.admin.get_json("people/me")
     assert [p.status for p in token_posts(state)] == [200, 200]  # the original would have been refused (400)
-    assert newcomer.store.tokens.load("admin").refresh_token not in (rotated, SANDBOX_ADMIN_REFRESH_TOKEN)
+    assert row_of(newcomer.store).refresh_token not in (rotated, SANDBOX_ADMIN_REFRESH_TOKEN)
 
 
 def test_a_refused_refresh_token_fails_once_with_a_hint(emulator, tmp_path):
@@ -176,14 +182,40 @@ def test_new_credentials_in_the_environment_replace_the_stored_tokens(settings, 
     _, state = emulator
     services = process(settings)
     services.webex.admin.get_json("people/me")
-    before = services.store.tokens.load("admin")
+    before = row_of(services.store)
     other = settings.replace(admin_oauth=OAuthRefresh(SANDBOX_ADMIN_CLIENT_ID, Secret(SANDBOX_ADMIN_CLIENT_SECRET),
                                                       Secret("a-new-refresh-token-pasted-in")))
     with pytest.raises(WebexAuthError):  # the emulator does not know it: proves it was used, not the stored one
         process(other).webex.admin.get_json("people/me")
-    after = services.store.tokens.load("admin")
+    after = row_of(services.store)
     assert after.access_token is None and after.refresh_token == "a-new-refresh-token-pasted-in"
     assert after.version > before.version
+
+
+def test_the_database_holds_the_tokens_sealed_and_only_the_client_secret_opens_them(settings, emulator):
+    services = process(settings)
+    services.webex.admin.get_json("people/me")
+    row = row_of(services.store)
+    with services.store.engine.connect() as conn:  # what a database dump or backup would show
+        raw = conn.execute(text("SELECT access_token, refresh_token FROM oauth_tokens")).one()
+    dump = " ".join(raw)
+    assert str(row.access_token) not in dump and SANDBOX_ADMIN_REFRESH_TOKEN not in dump
+    assert all(value.startswith("fernet:") for value in raw)
+    stranger = services.store.tokens("some-other-client-secret").load("admin")
+    assert stranger.access_token is None and stranger.refresh_token is None
+
+
+def test_a_new_client_secret_starts_again_from_the_configured_refresh_token(settings, emulator):
+    _, state = emulator
+    process(settings).webex.admin.get_json("people/me")
+    rotated = settings.replace(admin_oauth=OAuthRefresh(SANDBOX_ADMIN_CLIENT_ID, Secret("a-rotated-client-secret"),
+                                                        Secret(SANDBOX_ADMIN_REFRESH_TOKEN)))
+    services = process(rotated)
+    with pytest.raises(WebexAuthError):  # the emulator knows only the sandbox secret: proves a fresh grant was asked
+        services.webex.admin.get_json("people/me")
+    row = services.store.tokens("a-rotated-client-secret").load("admin")
+    assert row.access_token is None and row.refresh_token == SANDBOX_ADMIN_REFRESH_TOKEN  # readable with the new key
+    assert [p.status for p in token_posts(state)][-1] != 200
 
 
 def test_no_token_value_reaches_a_log_line_or_a_repr(settings, emulator, caplog):
@@ -193,7 +225,7 @@ def test_no_token_value_reaches_a_log_line_or_a_repr(settings, emulator, caplog)
     services.webex.admin.get_json("people/me")
     expire_minted_tokens(state)
     services.webex.admin.get_json("people/me")
-    row = services.store.tokens.load("admin")
+    row = row_of(services.store)
     shown = caplog.text + repr(row) + repr(services.webex.admin) + repr(services.webex.admin._token)
     assert "refreshed the admin access token" in caplog.text
     for secret in (SANDBOX_ADMIN_CLIENT_SECRET, SANDBOX_ADMIN_REFRESH_TOKEN, *(bearer(c) for c in state.requests

@@ -38,7 +38,7 @@ def engines():
 def tokens_on(url: str, engines: list):
     store = create_store(url)
     engines.append(store.engine)
-    return store.tokens
+    return store.tokens("shared-test-client-secret")
 
 
 def process(settings, engines: list) -> Services:
