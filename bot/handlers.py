@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot import meetings
@@ -24,6 +23,7 @@ from bot.exports import export_archive, export_filename
 from bot.handlers_failures import explain
 from bot.handlers_subscriptions import list_subscriptions, subscribe, unsubscribe
 from bot.meeting_records import Archive, Meeting
+from bot.webex import segment
 
 log = logging.getLogger(__name__)
 ARCHIVES_DEFAULT_SPAN = timedelta(days=30)
@@ -43,7 +43,7 @@ def on_message(ctx: Context, data: dict) -> None:
     bot = ctx.bot_identity()
     if same_person(data.get("personId") or "", bot.id):
         return
-    message = _still_there(ctx, f"messages/{_segment(data['id'])}")
+    message = _still_there(ctx, f"messages/{segment(data['id'])}")
     if message is None or same_person(message.get("personId") or "", bot.id):
         return
     ctx.room_id = message.get("roomId") or ctx.room_id
@@ -57,11 +57,11 @@ def on_message(ctx: Context, data: dict) -> None:
 def on_card_action(ctx: Context, data: dict) -> None:
     """A card button: fetch the submission, the card (for its space and thread) and who pressed it."""
     bot = ctx.webex("bot")
-    action = _still_there(ctx, f"attachment/actions/{_segment(data['id'])}")
+    action = _still_there(ctx, f"attachment/actions/{segment(data['id'])}")
     if action is None:
         return
-    card = bot.get_json(f"messages/{_segment(action['messageId'])}")
-    person = bot.get_json(f"people/{_segment(action['personId'])}")
+    card = bot.get_json(f"messages/{segment(action['messageId'])}")
+    person = bot.get_json(f"people/{segment(action['personId'])}")
     ctx.room_id = action.get("roomId") or card.get("roomId")
     ctx.room_type = card.get("roomType")
     ctx.thread_id = card.get("parentId") or card.get("id")
@@ -175,11 +175,6 @@ def _still_there(ctx: Context, path: str) -> dict | None:
     except WebexNotFound:
         log.info("%s is gone; nothing to answer", path.split("/", 1)[0])
         return None
-
-
-def _segment(value: str) -> str:
-    # Ids from webhooks go into URL paths: never let one climb to another endpoint.
-    return quote(str(value), safe="")
 
 
 COMMAND_HANDLERS: dict[str, Callable[[Context, Command], None]] = {

@@ -12,12 +12,12 @@ towards not answering twice, never towards answering twice.
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from bot.commands_text import same_person
 from bot.context import Context
 from bot.errors import WebexError
 from bot.meeting_parse import parse_time
+from bot.webex import segment
 
 log = logging.getLogger(__name__)
 FOUND, ABSENT, UNKNOWABLE = "found", "absent", "unknowable"
@@ -31,7 +31,7 @@ def answer_in_space(ctx: Context, event: dict) -> str:
         if where is None:
             return UNKNOWABLE
         room_id, root, since = where
-        if ctx.webex("bot").get_json(f"rooms/{_segment(room_id)}").get("type") != "direct":
+        if ctx.webex("bot").get_json(f"rooms/{segment(room_id)}").get("type") != "direct":
             return UNKNOWABLE
         return FOUND if _bot_message_since(ctx, room_id, root, since) else ABSENT
     except WebexError as exc:  # cannot look (gone, refused, busy): keep the at-most-once rule
@@ -45,11 +45,11 @@ def _thread_of(ctx: Context, event: dict) -> tuple[str, str, str] | None:
     if not isinstance(data.get("id"), str):
         return None
     if event.get("resource") == "messages":
-        message = bot.get_json(f"messages/{_segment(data['id'])}")
+        message = bot.get_json(f"messages/{segment(data['id'])}")
         return message["roomId"], message.get("parentId") or message["id"], message["created"]
     if event.get("resource") == "attachmentActions":
-        action = bot.get_json(f"attachment/actions/{_segment(data['id'])}")
-        card = bot.get_json(f"messages/{_segment(action['messageId'])}")
+        action = bot.get_json(f"attachment/actions/{segment(data['id'])}")
+        card = bot.get_json(f"messages/{segment(action['messageId'])}")
         return card["roomId"], card.get("parentId") or card["id"], action["created"]
     return None
 
@@ -68,6 +68,3 @@ def _bot_message_since(ctx: Context, room_id: str, root: str, since: str) -> boo
             break
     return False
 
-
-def _segment(value: str) -> str:
-    return quote(str(value), safe="")

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import orjson
 import requests
@@ -106,6 +106,11 @@ def error_for(response: requests.Response, role: str) -> WebexError:
     if status >= 500:
         return WebexRetryLater(text, retry_after=parse_retry_after(response.headers.get("Retry-After")), **kw)
     return WebexError(text, **kw)
+
+
+def segment(value: object) -> str:
+    """``value`` as one URL path segment: an id from a webhook or a user never climbs to another endpoint."""
+    return quote(str(value), safe="")
 
 
 def _path_of(url: str) -> str:
