@@ -34,8 +34,10 @@ def answer_in_space(ctx: Context, event: dict) -> str:
         if ctx.webex("bot").get_json(f"rooms/{segment(room_id)}").get("type") != "direct":
             return UNKNOWABLE
         return FOUND if _bot_message_since(ctx, room_id, root, since) else ABSENT
-    except WebexError as exc:  # cannot look (gone, refused, busy): keep the at-most-once rule
-        log.info("cannot tell whether the answer to %s is out: %s", (event.get("data") or {}).get("id"), exc)
+    except (WebexError, KeyError, TypeError, ValueError) as exc:
+        # Cannot look (gone, refused, busy, an odd payload): keep the at-most-once rule. Raising instead would
+        # leave the job to the sweep, which would bring it back here every minute.
+        log.info("cannot tell whether the answer to %s is out: %r", (event.get("data") or {}).get("id"), exc)
         return UNKNOWABLE
 
 
