@@ -30,10 +30,10 @@ def answer_in_space(ctx: Context, event: dict) -> str:
         where = _thread_of(ctx, event)
         if where is None:
             return UNKNOWABLE
-        room_id, root, since = where
+        room_id, root, since, own_id = where
         if ctx.webex("bot").get_json(f"rooms/{segment(room_id)}").get("type") != "direct":
             return UNKNOWABLE
-        return FOUND if _bot_message_since(ctx, room_id, root, since) else ABSENT
+        return FOUND if _bot_message_since(ctx, room_id, root, since, own_id) else ABSENT
     except (WebexError, KeyError, TypeError, ValueError) as exc:
         # Cannot look (gone, refused, busy, an odd payload): keep the at-most-once rule. Raising instead would
         # leave the job to the sweep, which would bring it back here every minute.
@@ -41,29 +41,29 @@ def answer_in_space(ctx: Context, event: dict) -> str:
         return UNKNOWABLE
 
 
-def _thread_of(ctx: Context, event: dict) -> tuple[str, str, str] | None:
-    """(space, thread root, the event's time) of a message or card-action event; None for other events."""
+def _thread_of(ctx: Context, event: dict) -> tuple[str, str, str, str | None] | None:
+    """(space, thread root, the event's time, its message id) of a message or card-action event, else None."""
     bot, data = ctx.webex("bot"), event.get("data") or {}
     if not isinstance(data.get("id"), str):
         return None
     if event.get("resource") == "messages":
         message = bot.get_json(f"messages/{segment(data['id'])}")
-        return message["roomId"], message.get("parentId") or message["id"], message["created"]
+        return message["roomId"], message.get("parentId") or message["id"], message["created"], message["id"]
     if event.get("resource") == "attachmentActions":
         action = bot.get_json(f"attachment/actions/{segment(data['id'])}")
         card = bot.get_json(f"messages/{segment(action['messageId'])}")
-        return card["roomId"], card.get("parentId") or card["id"], action["created"]
+        return card["roomId"], card.get("parentId") or card["id"], action["created"], None
     return None
 
 
-def _bot_message_since(ctx: Context, room_id: str, root: str, since: str) -> bool:
-    """Whether the thread rooted at ``root`` holds a bot message created at or after ``since`` (newest first)."""
+def _bot_message_since(ctx: Context, room_id: str, root: str, since: str, own_id: str | None) -> bool:
+    """Whether the thread ``root`` holds a bot message newer than the event (read newest first, down to it)."""
     me, start = ctx.bot_identity().id, parse_time(since)
     messages = ctx.webex("bot").paginate("messages", {"roomId": room_id, "parentId": root}, page_size=50)
     for count, message in enumerate(messages):
         created = parse_time(message.get("created"))
-        if start and created and created < start:
-            return False  # older than the event: its answer would have come later
+        if message.get("id") == own_id or (start and created and created < start):
+            return False  # reached the event itself, or older messages: its answer would have come later
         if same_person(message.get("personId") or "", me):
             return True
         if count + 1 >= THREAD_PAGE:
