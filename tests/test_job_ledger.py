@@ -234,6 +234,14 @@ def answers(state, message_id: str) -> list[dict]:
     return [m for m in state.messages.values() if m["personEmail"] == BOT_EMAIL and m.get("parentId") == message_id]
 
 
+def interrupted(command_jobs, moment: str, room: str, text: str = "help") -> tuple[Jobs, dict]:
+    """``text`` typed in ``room``, its job dying once ``moment`` its post, then swept and run again."""
+    make, state = command_jobs
+    jobs, envelope = make(moment), typed(state, room, text)
+    die_and_sweep(jobs, envelope)
+    return jobs, envelope
+
+
 def die_and_sweep(jobs: Jobs, envelope: dict) -> None:
     """Run the job (its first run dies), let the sweep take it back after the lease, run it again."""
     jobs.enqueue("event", envelope)
@@ -246,11 +254,8 @@ def die_and_sweep(jobs: Jobs, envelope: dict) -> None:
 
 
 def test_in_a_direct_space_a_command_whose_answer_never_went_out_is_answered_after_all(command_jobs):
-    make, state = command_jobs
-    room = state.direct_room(ADMIN_EMAIL, BOT_EMAIL)["id"]
-    envelope = typed(state, room, "help")
-    jobs = make("before")
-    die_and_sweep(jobs, envelope)
+    _, state = command_jobs
+    jobs, envelope = interrupted(command_jobs, "before", state.direct_room(ADMIN_EMAIL, BOT_EMAIL)["id"])
     (answer,) = answers(state, envelope["data"]["id"])  # exactly once: nothing was out, so it ran again
     assert "What I can do" in str(answer["attachments"])
     (line,) = jobs.services.store.audit_log()
@@ -259,11 +264,8 @@ def test_in_a_direct_space_a_command_whose_answer_never_went_out_is_answered_aft
 
 
 def test_in_a_direct_space_a_command_answered_before_its_worker_died_is_not_answered_twice(command_jobs):
-    make, state = command_jobs
-    room = state.direct_room(ADMIN_EMAIL, BOT_EMAIL)["id"]
-    envelope = typed(state, room, "help")
-    jobs = make("after")
-    die_and_sweep(jobs, envelope)
+    _, state = command_jobs
+    jobs, envelope = interrupted(command_jobs, "after", state.direct_room(ADMIN_EMAIL, BOT_EMAIL)["id"])
     assert len(answers(state, envelope["data"]["id"])) == 1
     (line,) = jobs.services.store.audit_log()
     assert (line.command, line.ids, line.outcome) == (
@@ -271,11 +273,9 @@ def test_in_a_direct_space_a_command_answered_before_its_worker_died_is_not_answ
 
 
 def test_in_a_group_space_an_interrupted_command_stays_at_most_once(command_jobs):
-    make, state = command_jobs
+    _, state = command_jobs
     room = state.add_room("Team", [ADMIN_EMAIL, BOT_EMAIL])["id"]
-    envelope = typed(state, room, "@Recap help")
-    jobs = make("before")
-    die_and_sweep(jobs, envelope)
+    jobs, envelope = interrupted(command_jobs, "before", room, "@Recap help")
     assert answers(state, envelope["data"]["id"]) == []  # a bot cannot read a group space to check: not repeated
     (line,) = jobs.services.store.audit_log()
     assert (line.command, line.room_id) == ("interrupted", room) and line.outcome.startswith("unknown")
