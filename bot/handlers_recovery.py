@@ -2,8 +2,8 @@
 
 Webex has no idempotent post, so when a run of an ``event`` job died after it began posting (the job
 ledger's ``posts``), its answer may or may not be out. In a 1:1 space the bot can read the thread it
-answers in: a bot message in the event's thread created at or after the event is its answer, and no
-such message proves nothing went out, so the job can safely run again (exactly once). A group space
+answers in, newest first down to the event: a bot message there is its answer, and none proves
+nothing went out, so the job can safely run again (exactly once). A group space
 cannot be checked (a bot lists only messages that mention it), nor can a thread whose message is gone:
 those stay at most once. A later command answered in the same thread reads as "found": the rule errs
 towards not answering twice, never towards answering twice.

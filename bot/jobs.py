@@ -27,7 +27,7 @@ from bot import handlers, handlers_recovery, recaps, recaps_delivery
 from bot.context import Context, Services
 from bot.errors import UsageError, WebexRetryLater
 from bot.jobs_huey import EmbeddedConsumer, create_huey
-from bot.jobs_ledger import Claim, JobLeases, subject
+from bot.jobs_ledger import Claim, JobLeases
 from bot.store_jobs import LedgerJob
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,8 @@ __all__ = ["Jobs", "QueuedJob", "RetryPolicy", "TaskFunction", "create_huey", "c
 SEEN_EVENTS_KEPT = timedelta(days=7)
 # Jobs that keep a ledger of their own and check it, so running them again after a crash is always safe.
 RERUN_SAFE = frozenset({"meeting_ended", recaps_delivery.DELIVERY_TASK})
+# Jobs that can tell whether an interrupted run's answer reached its space (the others stay at most once).
+ANSWER_CHECKS: dict[str, Callable[[Context, dict], str]] = {"event": handlers_recovery.answer_in_space}
 
 
 def default_tasks() -> dict[str, TaskFunction]:
@@ -144,15 +146,10 @@ class Jobs:
 
     def _answer_absent(self, ctx: Context, claim: Claim, task: str, payload: dict) -> bool:
         """After a run died while posting: True when its answer provably never reached the space (run again)."""
-        found = handlers_recovery.answer_in_space(ctx, payload) if task == "event" else handlers_recovery.UNKNOWABLE
-        if found == handlers_recovery.ABSENT:
-            log.warning("job %s (%s): its worker died before its answer reached the 1:1 space; answering now",
-                        claim.job.id, task)
-            ctx.audit("interrupted", (subject(payload),),
-                      "retried: the worker stopped before its answer reached the space; answering again")
-            return True
-        claim.record_interrupted(ctx, task, answer_found=found == handlers_recovery.FOUND)
-        return False
+        check = ANSWER_CHECKS.get(task)
+        found = check(ctx, payload) if check else handlers_recovery.UNKNOWABLE
+        claim.record_interrupted(ctx, task, found)
+        return found == handlers_recovery.ABSENT
 
     def _attempt(self, ctx: Context, claim: Claim | None, task: str, payload: dict, attempt: int) -> None:
         try:

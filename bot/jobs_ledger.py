@@ -97,18 +97,20 @@ class Claim:
         """Stop renewing the lease (after ``finish`` or ``retry``, or when the run ended abnormally)."""
         self.heartbeat.release(self.token)
 
-    def record_interrupted(self, ctx: Context, task: str, *, answer_found: bool = False) -> None:
-        """Close a job whose earlier run died after it began posting: log and audit it, do not run it again."""
-        if answer_found:
-            log.info("job %s (%s): its worker died after its answer reached the space; not run again",
-                     self.job.id, task)
-            outcome = "ok: the worker stopped after answering; the answer is in the space"
-        else:
-            log.warning("job %s (%s): its worker died while posting; the answer may be out, so it is not run again",
-                        self.job.id, task)
-            outcome = "unknown: the worker stopped while answering; not answered again"
+    def record_interrupted(self, ctx: Context, task: str, found: str) -> None:
+        """Log and audit a run that died after it began posting; unless its answer is ``absent``, close the job.
+
+        ``found`` is ``bot.handlers_recovery``'s verdict: ``absent`` (run it again now), ``found`` (the
+        answer is out) or ``unknowable`` (it may be: not answered again, at most once).
+        """
+        outcomes = {"absent": "retried: the worker stopped before its answer reached the space; answering again",
+                    "found": "ok: the worker stopped after answering; the answer is in the space"}
+        outcome = outcomes.get(found, "unknown: the worker stopped while answering; not answered again")
+        (log.info if found == "found" else log.warning)(
+            "job %s (%s): its worker died while posting; %s", self.job.id, task, outcome.split(": ", 1)[1])
         ctx.audit("interrupted", (subject(self.job.payload),), outcome)  # the webhook event it was answering
-        self.finish()
+        if found != "absent":
+            self.finish()
 
     def retry(self, attempt: int, due_at: datetime) -> None:
         """The job goes back to ``queued`` for ``attempt``, due at ``due_at`` (queue it after this)."""

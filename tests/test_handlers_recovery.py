@@ -35,11 +35,10 @@ def message_event(message: dict) -> dict:
 
 def test_a_command_with_no_bot_message_after_it_in_its_thread_is_unanswered(world):
     ctx, state, room = world
-    earlier = state.post_as(ADMIN_EMAIL, room, "help")
+    state.post_as(ADMIN_EMAIL, room, "help")
     say(state, BOT_EMAIL, room, markdown="an answer to the earlier command")  # not in the thread, and before
     command = state.post_as(ADMIN_EMAIL, room, "archives")
     assert answer_in_space(ctx, message_event(command)) == ABSENT
-    assert earlier["id"] != command["id"]
 
 
 def test_a_bot_reply_in_the_commands_thread_is_its_answer(world):
