@@ -37,7 +37,7 @@ from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, SANDBOX_ADMIN_TOKEN, SA
 from bot.sandbox.emulator_meetings_end import deliver_ended
 from bot.sandbox.emulator_ratelimit import RateLimit
 from bot.sandbox.server import serve_in_thread
-from bot.store import create_store
+from bot.storage import create_store
 
 SECRET = "bench-webhook-secret"
 HOSTS = 10

@@ -1,7 +1,7 @@
 """The admin credential by OAuth refresh: a fresh access token for every process, refreshed once for all.
 
 ``AdminToken`` is what the admin ``WebexClient`` calls for its bearer token. The current token
-lives in the database (``bot.store_tokens``), so every web and worker process uses the same one.
+lives in the database (``bot.storage.tokens``), so every web and worker process uses the same one.
 It is refreshed a little before it expires (five minutes, or half its life when that is shorter)
 and when Webex answers 401 to it; one process refreshes under a database lease while the others
 wait for its result. A rotated refresh token is kept. Token values are ``Secret``s and never logged.
@@ -21,9 +21,7 @@ from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.errors import WebexError, WebexRetryLater
-from bot.store import Store
-from bot.store_models import utcnow
-from bot.store_tokens import StoredToken, TokenStore
+from bot.storage import Store, StoredToken, TokenStore, utcnow
 from bot.webex import WebexClients
 from bot.webex_oauth import TokenGrant, request_access_token
 

@@ -145,7 +145,7 @@ def worker(workers: int) -> None:
 def audit(since: str | None, fmt: str) -> None:
     """Print the audit log: who read which meeting data, in which space, when, and the outcome."""
     from bot.config import Settings
-    from bot.store import create_store
+    from bot.storage import create_store
 
     store = create_store(Settings.from_env())
     for record in store.audit_log(since=_since(since) if since else None):
@@ -241,7 +241,7 @@ def _live_settings():
 
 def _webex(settings):
     from bot.admin_token import webex_clients
-    from bot.store import create_store
+    from bot.storage import create_store
     from bot.webex import WebexClients
 
     # Only OAuth refresh needs the database (the shared token lives there).

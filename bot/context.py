@@ -20,7 +20,7 @@ from typing import Any
 from bot.admin_token import webex_clients
 from bot.config import Settings
 from bot.errors import WebexError
-from bot.store import Store, create_store
+from bot.storage import Store, create_store
 from bot.webex import WebexClient, WebexClients, bot_sdk, sdk_errors
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.admin_token import webex_clients
 from bot.config import Settings
 from bot.errors import WebexAuthError, WebexBadRequest, WebexError, WebexNotFound
-from bot.store import Store, create_engine_for
-from bot.store_models import Base
+from bot.storage import Base, Store, create_engine_for
 from bot.webex import REFRESH_HINT, WebexClient, WebexClients
 from bot.webhooks_admin import WANTED, WantedWebhook, Webhook, list_webhooks, target_url
 

@@ -28,7 +28,7 @@ from bot.context import Context, Services
 from bot.errors import UsageError, WebexRetryLater
 from bot.jobs_huey import EmbeddedConsumer, create_huey
 from bot.jobs_ledger import Claim, JobLeases
-from bot.store_jobs import LedgerJob
+from bot.storage import LedgerJob
 
 log = logging.getLogger(__name__)
 TaskFunction = Callable[[Context, dict], None]

@@ -1,4 +1,4 @@
-"""Jobs run under the job ledger (``bot.store_jobs``): claims, leases kept alive by a heartbeat, the sweep.
+"""Jobs run under the job ledger (``bot.storage.job_ledger``): claims, leases kept alive by a heartbeat, the sweep.
 
 A run claims its job's row for the attempt it carries. One heartbeat thread per process renews the leases
 of the runs it holds every third of ``RECAP_JOB_LEASE``, so a job is taken back only when its worker is
@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.context import Context
-from bot.store_jobs import JobLedger, LedgerJob
-from bot.store_models import utcnow
+from bot.storage import JobLedger, LedgerJob, utcnow
 
 log = logging.getLogger(__name__)
 GRACE_LEASES = 10  # a job queued this many leases past its time was lost on its way through the queue

@@ -26,8 +26,7 @@ from bot.errors import CardError, ConfigError, WebexAuthError, WebexBadRequest, 
 from bot.meeting_parse import parse_meeting
 from bot.meeting_records import Archive, Meeting, MeetingChat
 from bot.recaps_delivery import logical_now, post_once, schedule_delivery
-from bot.store_models import utcnow
-from bot.store_subscriptions import CANCELLED, CLAIMED, FINAL_STATES, GAVE_UP, POSTED
+from bot.storage import CANCELLED, CLAIMED, FINAL_STATES, GAVE_UP, POSTED, utcnow
 from bot.subscriptions import normalise_email, normalise_site, targets
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,7 @@ from bot.cards import Card
 from bot.context import Context
 from bot.errors import WebexError, WebexRetryLater
 from bot.meeting_parse import parse_time
-from bot.store_models import utcnow
-from bot.store_subscriptions import CLAIMED, FAILED, POSTED, UNKNOWN, WAITING
+from bot.storage import CLAIMED, FAILED, POSTED, UNKNOWN, WAITING, utcnow
 
 __all__ = ["CLAIM_LEASE", "DELIVERY_TASK", "claim_lease", "logical_now", "marker", "post_once",
            "retry_delay", "schedule_delivery", "sweep"]

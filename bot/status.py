@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.jobs import create_jobs
-from bot.store_models import utcnow
-from bot.store_subscriptions import CLAIMED, FINAL_STATES, WAITING, RecapDelivery
+from bot.storage import CLAIMED, FINAL_STATES, WAITING, RecapDelivery, utcnow
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,7 @@ from bot.sandbox.emulator import (
     SANDBOX_BOT_TOKEN,
 )
 from bot.sandbox.emulator_oauth import expire_minted_tokens, token_switches
-from bot.store import create_store
-from bot.store_models import utcnow
+from bot.storage import create_store, utcnow
 from bot.webex import WebexClients
 from tests.conftest import WEBHOOK_SECRET
 

@@ -17,8 +17,7 @@ import pytest
 
 from bot.context import Services
 from bot.sandbox.emulator_oauth import expire_minted_tokens
-from bot.store import create_store
-from bot.store_models import utcnow
+from bot.storage import create_store, utcnow
 from tests.test_admin_token import oauth_settings
 
 pytest_plugins = ["tests.support.backends"]  # database_url: SQLite, then PostgreSQL

@@ -23,7 +23,7 @@ import pytest
 from bot.config import Settings
 from bot.context import Services
 from bot.jobs import Jobs
-from bot.store import create_store
+from bot.storage import create_store
 from tests.support.queue_worker import done_log, marking_tasks, wait_for, worker_process
 
 pytest_plugins = ["tests.support.backends"]  # queue: SQLite, then Redis

@@ -20,19 +20,17 @@ import pytest
 from sqlalchemy import Enum, Table, TypeDecorator, UniqueConstraint, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
-import bot
-from bot.store import Store, create_engine_for, create_store
-from bot.store_models import Base, UTCDateTime
+import bot.storage
+from bot.storage import Base, Store, UTCDateTime, create_engine_for, create_store
 
 pytest_plugins = ["tests.support.backends"]  # database_url: SQLite, then PostgreSQL
 CONTENDERS = 4
 
 
 def load_every_table() -> None:
-    """Import every ``bot.store*`` module, so tables added in new modules are on ``Base.metadata``."""
-    for module in pkgutil.iter_modules(bot.__path__):
-        if module.name.startswith("store"):
-            importlib.import_module(f"bot.{module.name}")
+    """Import every ``bot.storage`` module, so tables added in new modules are on ``Base.metadata``."""
+    for module in pkgutil.iter_modules(bot.storage.__path__):
+        importlib.import_module(f"bot.storage.{module.name}")
 
 
 def uniqueness_rules() -> list[tuple[Table, tuple[str, ...]]]:

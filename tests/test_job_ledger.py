@@ -23,8 +23,7 @@ from bot.context import Services
 from bot.errors import WebexRetryLater
 from bot.jobs import Jobs, create_huey
 from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, SANDBOX_BOT_TOKEN
-from bot.store import create_store
-from bot.store_models import utcnow
+from bot.storage import create_store, utcnow
 from tests.support.backends import queue_backend
 from tests.support.queue_worker import done_log, marking_tasks, wait_for, worker_process
 

@@ -20,7 +20,7 @@ from bot.errors import (
     WebexRetryLater,
 )
 from bot.jobs import Jobs, RetryPolicy, create_huey, create_jobs
-from bot.store import create_store
+from bot.storage import create_store
 
 pytest_plugins = ["tests.support.backends"]  # queue: SQLite, then Redis
 

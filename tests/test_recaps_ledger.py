@@ -16,7 +16,7 @@ from test_recaps_rig import DELAY, end_meeting, recap_messages, recap_rig, subsc
 from bot import recaps, recaps_delivery
 from bot.cards import render_card
 from bot.context import Context, Services
-from bot.store_models import utcnow
+from bot.storage import utcnow
 
 pytest_plugins = ["tests.support.backends"]  # database_url: SQLite, then PostgreSQL
 WORKERS = 4

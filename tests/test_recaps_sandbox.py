@@ -17,7 +17,7 @@ from bot.recaps_delivery import marker
 from bot.sandbox.page_meetings import SANDBOX_RECAP_DELAY
 from bot.sandbox.page_scripts import RendererSources
 from bot.sandbox.runner import start_sandbox
-from bot.store import create_store
+from bot.storage import create_store
 
 WAIT = SANDBOX_RECAP_DELAY + 60  # a deadline for the event, not a timing claim: a loaded CI machine is slow
 

@@ -11,7 +11,7 @@ from bot.recaps_delivery import marker
 from bot.sandbox.emulator import ADMIN_EMAIL
 from bot.sandbox.emulator_seed import GROUP_ROOM_TITLE
 from bot.sandbox.page_meetings import SANDBOX_RECAP_DELAY
-from bot.store import create_store
+from bot.storage import create_store
 from tests.support.sandbox_page import OUTPUT, chat_page, local_sandbox
 
 pytest_plugins = ["tests.support.browser"]

@@ -11,7 +11,7 @@ from bot.cli import main
 from bot.config import Settings
 from bot.jobs import create_jobs
 from bot.status import collect
-from bot.store_models import utcnow
+from bot.storage import utcnow
 
 
 def settings_for(tmp_path) -> Settings:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from bot.store import create_store
+from bot.storage import create_store
 
 pytest_plugins = ["tests.support.backends"]  # database_url: SQLite, then PostgreSQL
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from bot.cli import main
-from bot.store import create_store
+from bot.storage import create_store
 
 
 @pytest.fixture

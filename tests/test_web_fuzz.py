@@ -22,8 +22,7 @@ from bot.config import Secret, Settings
 from bot.context import Services
 from bot.jobs import Jobs
 from bot.sandbox.server import serve_in_thread
-from bot.store import create_store
-from bot.store_models import SeenEvent
+from bot.storage import SeenEvent, create_store
 from bot.web import MAX_BODY_BYTES
 from bot.webex import sign
 from tests.support.backends import database, queue_backend

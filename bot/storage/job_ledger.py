@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, Index, Integer, String, Text, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.store_models import Base, UTCDateTime, utcnow
+from bot.storage.models import Base, UTCDateTime, utcnow
 
 QUEUED, RUNNING = "queued", "running"
 

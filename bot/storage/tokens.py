@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.config import Secret
-from bot.store_models import Base, UTCDateTime, utcnow
+from bot.storage.models import Base, UTCDateTime, utcnow
 
 _DIALECT_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 

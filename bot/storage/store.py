@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from bot.config import Settings
-from bot.store_jobs import JobLedger  # also registers the job_ledger table on Base
-from bot.store_models import AuditEntry, Base, RoomSetting, SeenEvent, utcnow
-from bot.store_subscriptions import SubscriptionQueries  # also registers its tables on Base
-from bot.store_tokens import TokenCipher, TokenStore  # also registers the oauth_tokens table on Base
+from bot.storage.job_ledger import JobLedger  # also registers the job_ledger table on Base
+from bot.storage.models import AuditEntry, Base, RoomSetting, SeenEvent, utcnow
+from bot.storage.subscriptions import SubscriptionQueries  # also registers its tables on Base
+from bot.storage.tokens import TokenCipher, TokenStore  # also registers the oauth_tokens table on Base
 
 log = logging.getLogger(__name__)
 _DIALECT_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -45,7 +45,7 @@ class AuditRecord:
 class Store(SubscriptionQueries):
     """Queries over one database; safe to share between threads (one short session per call).
 
-    Subscriptions and the recap delivery ledger come from ``SubscriptionQueries`` (``bot.store_subscriptions``).
+    Subscriptions and the recap delivery ledger come from ``SubscriptionQueries`` (``bot.storage.subscriptions``).
     """
 
     def __init__(self, engine: Engine):

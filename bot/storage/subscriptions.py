@@ -16,7 +16,7 @@ from sqlalchemy import Integer, String, UniqueConstraint, delete, or_, select, u
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.store_models import Base, UTCDateTime, utcnow
+from bot.storage.models import Base, UTCDateTime, utcnow
 
 _INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 WAITING, CLAIMED = "waiting", "claimed"
@@ -98,7 +98,7 @@ def _delivery(row: RecapDelivery) -> DeliveryRecord:
 
 
 class SubscriptionQueries:
-    """The subscription and ledger queries of ``bot.store.Store`` (mixed in; needs ``engine`` and ``_sessions``)."""
+    """The subscription and ledger queries of ``Store`` (mixed in; needs ``engine`` and ``_sessions``)."""
 
     # --- subscriptions ---------------------------------------------------------------------
 
