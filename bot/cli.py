@@ -165,7 +165,7 @@ def webhooks() -> None:
 @webhooks.command("sync")
 def webhooks_sync() -> None:
     """Create or repair Recap's webhooks (idempotent); print what changed, one line each."""
-    from bot.webhooks_admin import sync_webhooks, target_url
+    from bot.webex import sync_webhooks, target_url
 
     settings = _live_settings()
     target_url(settings)  # a missing RECAP_PUBLIC_URL stops here, before any call
@@ -176,7 +176,7 @@ def webhooks_sync() -> None:
 @webhooks.command("list")
 def webhooks_list() -> None:
     """Print the webhooks the bot and the admin credential see (secrets never shown)."""
-    from bot.webhooks_admin import list_webhooks
+    from bot.webex import list_webhooks
 
     settings = _live_settings()
     hooks = list_webhooks(_webex(settings), str(settings.webhook_secret or "") or None)
@@ -190,7 +190,7 @@ def webhooks_list() -> None:
 @click.option("--mine", is_flag=True, help="Delete the webhooks Recap created (required: it never deletes others).")
 def webhooks_delete(mine: bool) -> None:
     """Delete Recap's own webhooks (named "recap: …"); webhooks of anyone else are left alone."""
-    from bot.webhooks_admin import delete_mine
+    from bot.webex import delete_mine
 
     if not mine:
         raise click.UsageError("say `recap webhooks delete --mine`: Recap only deletes the webhooks it created")
@@ -240,9 +240,8 @@ def _live_settings():
 
 
 def _webex(settings):
-    from bot.admin_token import webex_clients
     from bot.storage import create_store
-    from bot.webex import WebexClients
+    from bot.webex import WebexClients, webex_clients
 
     # Only OAuth refresh needs the database (the shared token lives there).
     return webex_clients(settings, create_store(settings)) if settings.admin_oauth else WebexClients(settings)

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.admin_token import webex_clients
 from bot.config import Settings
 from bot.errors import WebexError
 from bot.storage import Store, create_store
-from bot.webex import WebexClient, WebexClients, bot_sdk, sdk_errors
+from bot.webex import WebexClient, WebexClients, bot_sdk, sdk_errors, webex_clients
 
 log = logging.getLogger(__name__)
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"

@@ -14,12 +14,20 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.admin_token import webex_clients
 from bot.config import Settings
 from bot.errors import WebexAuthError, WebexBadRequest, WebexError, WebexNotFound
 from bot.storage import Base, Store, create_engine_for
-from bot.webex import REFRESH_HINT, WebexClient, WebexClients
-from bot.webhooks_admin import WANTED, WantedWebhook, Webhook, list_webhooks, target_url
+from bot.webex import (
+    REFRESH_HINT,
+    WANTED,
+    WantedWebhook,
+    WebexClient,
+    WebexClients,
+    Webhook,
+    list_webhooks,
+    target_url,
+    webex_clients,
+)
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 ARCHIVES = "recordingReport/meetingArchiveSummaries"

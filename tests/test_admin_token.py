@@ -15,7 +15,6 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from bot.admin_token import AdminToken
 from bot.config import OAuthRefresh, Secret, Settings
 from bot.context import Services
 from bot.errors import WebexAuthError
@@ -28,7 +27,7 @@ from bot.sandbox.emulator import (
 )
 from bot.sandbox.emulator_oauth import expire_minted_tokens, token_switches
 from bot.storage import create_store, utcnow
-from bot.webex import WebexClients
+from bot.webex import AdminToken, WebexClients
 from tests.conftest import WEBHOOK_SECRET
 
 ARCHIVES = "recordingReport/meetingArchiveSummaries"

@@ -20,8 +20,7 @@ from bot.sandbox.emulator import (
     SANDBOX_COMPLIANCE_TOKEN,
     SANDBOX_USER_TOKEN,
 )
-from bot.webex import WebexClients
-from bot.webhooks_admin import sync_webhooks
+from bot.webex import WebexClients, sync_webhooks
 
 PUBLIC_URL = "https://recap.example.com/"
 TOKENS = (SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN, SANDBOX_COMPLIANCE_TOKEN, SANDBOX_USER_TOKEN,

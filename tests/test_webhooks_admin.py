@@ -18,8 +18,7 @@ from bot.cli import main
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.sandbox.emulator import SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN, SANDBOX_COMPLIANCE_TOKEN
-from bot.webex import WebexClient, WebexClients
-from bot.webhooks_admin import delete_mine, list_webhooks, sync_webhooks
+from bot.webex import WebexClient, WebexClients, delete_mine, list_webhooks, sync_webhooks
 from tests.conftest import WEBHOOK_SECRET
 
 PUBLIC_URL = "https://recap.example.com/"

@@ -35,7 +35,7 @@ from bot.sandbox.page import create_page_app
 from bot.sandbox.page_meetings import SANDBOX_RECAP_DEADLINE, SANDBOX_RECAP_DELAY
 from bot.sandbox.page_scripts import RendererSources
 from bot.sandbox.server import ServerThread, serve_in_thread
-from bot.webhooks_admin import Change, sync_webhooks
+from bot.webex import Change, sync_webhooks
 
 LOOPBACK = "127.0.0.1"
 WEBHOOK_PATH = "/webhooks/webex"

@@ -9,7 +9,7 @@ import requests
 
 from bot.config import Secret, Settings
 from bot.errors import WebexAuthError, WebexError, WebexRetryLater
-from bot.webex import REFRESH_HINT, USER_AGENT, error_for, response_json
+from bot.webex.client import REFRESH_HINT, USER_AGENT, error_for, response_json
 
 
 @dataclass(frozen=True)

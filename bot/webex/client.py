@@ -1,6 +1,6 @@
 """Every HTTP call to Webex but the OAuth token grant: one client per credential, paging, and error translation.
 
-This module and ``bot.webex_oauth`` (the admin token endpoint) are the only ones that see ``requests``
+This module and ``bot.webex.oauth`` (the admin token endpoint) are the only ones that see ``requests``
 exceptions or HTTP status codes; everything above them deals in the error tree of :mod:`bot.errors`.
 It never sleeps on a rate limit, nor repeats a call because of one: a 429/423 becomes a
 ``WebexRetryLater`` carrying ``retry_after`` and the caller (a job) decides what to do. A job of

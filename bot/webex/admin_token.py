@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from bot.config import Settings
 from bot.errors import WebexError, WebexRetryLater
 from bot.storage import Store, StoredToken, TokenStore, utcnow
-from bot.webex import WebexClients
-from bot.webex_oauth import TokenGrant, request_access_token
+from bot.webex.client import WebexClients
+from bot.webex.oauth import TokenGrant, request_access_token
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.webex import WebexClient, WebexClients
+from bot.webex.client import WebexClient, WebexClients
 
 PREFIX = "recap:"
 WEBHOOK_PATH = "/webhooks/webex"
