@@ -1,7 +1,7 @@
 """Benchmark: fetch and parse a 2,000-participant / 10,000-chat archive from the emulator.
 
 The emulator runs in its own process (``recap emulator``) so the figures measure only the
-client side: HTTP, JSON decoding and ``bot.meeting_parse.parse_archive``. Run:
+client side: HTTP, JSON decoding and ``bot.meetings.parse.parse_archive``. Run:
 
     python bench/fetch_archive.py [--repeat 7]
 """
@@ -23,8 +23,7 @@ from pathlib import Path
 
 import requests
 
-from bot.meeting_parse import parse_archive
-from bot.meetings import get_archive
+from bot.meetings import get_archive, parse_archive
 from bot.sandbox.emulator import SANDBOX_ADMIN_TOKEN
 from bot.sandbox.generator import generate_archive
 from bot.webex import WebexClient

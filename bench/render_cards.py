@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 from bench.bench_common import machine, record  # noqa: E402
 from bot.card_checks import card_size  # noqa: E402
 from bot.cards import VIEWS, render_view  # noqa: E402
-from bot.meeting_parse import parse_archive  # noqa: E402
+from bot.meetings import parse_archive
 from bot.sandbox.generator import generate_archive  # noqa: E402
 
 SHAPE = {"participants": 2000, "chats": 10000, "polls": 50, "questions": 1000}

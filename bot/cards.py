@@ -20,7 +20,7 @@ from bot.card_checks import card_size, validate_card
 from bot.card_format import zone
 from bot.config import Settings
 from bot.errors import CardError, UsageError
-from bot.meeting_records import Archive, MeetingChat
+from bot.meetings import Archive, MeetingChat
 from bot.resources import templates_dir
 from bot.summaries import recap
 

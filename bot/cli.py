@@ -264,7 +264,7 @@ def _since(value: str):
 
 
 def _load_archive(handle):
-    from bot.meeting_parse import parse_archive
+    from bot.meetings import parse_archive
 
     try:
         data = json.loads(handle.read())

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from bot import summaries
 from bot.card_format import zone
 from bot.errors import UsageError
-from bot.meeting_records import Archive
+from bot.meetings import Archive
 
 FORMATS = ("csv", "json")
 TABLES = ("attendance", "joins", "chats", "polls", "qa")

@@ -22,7 +22,7 @@ from bot.errors import ConfigError, WebexNotFound
 from bot.exports import export_archive, export_filename
 from bot.handlers_failures import explain
 from bot.handlers_subscriptions import list_subscriptions, subscribe, unsubscribe
-from bot.meeting_records import Archive, Meeting
+from bot.meetings import Archive, Meeting
 from bot.webex import segment
 
 log = logging.getLogger(__name__)

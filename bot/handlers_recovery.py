@@ -16,7 +16,7 @@ import logging
 from bot.commands_text import same_person
 from bot.context import Context
 from bot.errors import WebexError
-from bot.meeting_parse import parse_time
+from bot.meetings import parse_time
 from bot.webex import segment
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,7 @@ from bot import meetings
 from bot.cards import Card, render_card, render_view
 from bot.context import Context
 from bot.errors import CardError, ConfigError, WebexAuthError, WebexBadRequest, WebexNotFound, WebexRetryLater
-from bot.meeting_parse import parse_meeting
-from bot.meeting_records import Archive, Meeting, MeetingChat
+from bot.meetings import Archive, Meeting, MeetingChat, parse_meeting
 from bot.recaps_delivery import logical_now, post_once, schedule_delivery
 from bot.storage import CANCELLED, CLAIMED, FINAL_STATES, GAVE_UP, POSTED, utcnow
 from bot.subscriptions import normalise_email, normalise_site, targets

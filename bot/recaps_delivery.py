@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from bot.cards import Card
 from bot.context import Context
 from bot.errors import WebexError, WebexRetryLater
-from bot.meeting_parse import parse_time
+from bot.meetings import parse_time
 from bot.storage import CLAIMED, FAILED, POSTED, UNKNOWN, WAITING, utcnow
 
 __all__ = ["CLAIM_LEASE", "DELIVERY_TASK", "claim_lease", "logical_now", "marker", "post_once",

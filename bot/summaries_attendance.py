@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.meeting_records import Archive, Participant
+from bot.meetings import Archive, Participant
 
 GRACE = timedelta(minutes=5)  # joined this long after the start = late; left this long before the end = early
 

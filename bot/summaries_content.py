@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
 
-from bot.meeting_records import Archive, ArchiveChat, MeetingChat, Person, PollQuestion, PollRespondent
+from bot.meetings import Archive, ArchiveChat, MeetingChat, Person, PollQuestion, PollRespondent
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class QAItem:
     text: str
     status: str  # answered | unanswered | dismissed
     first_answer_seconds: int | None
-    answers: tuple  # of bot.meeting_records.QAAnswer
+    answers: tuple  # of bot.meetings.records.QAAnswer
 
 
 @dataclass(frozen=True)

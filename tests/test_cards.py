@@ -17,8 +17,7 @@ from markdown_it import MarkdownIt
 from bot import cards
 from bot.cards import render_card, render_view
 from bot.errors import CardError, UsageError
-from bot.meeting_parse import parse_archive, parse_archive_summary, parse_meeting_chat
-from bot.meeting_records import ArchiveSummary
+from bot.meetings import ArchiveSummary, parse_archive, parse_archive_summary, parse_meeting_chat
 from bot.resources import templates_dir
 
 DOC_EXAMPLE = Path(__file__).parent / "data" / "doc_example_archive.json"

@@ -13,8 +13,7 @@ from markdown_it import MarkdownIt
 
 from bot import cards
 from bot.cards import render_card, render_view
-from bot.meeting_parse import parse_archive
-from bot.meeting_records import ArchiveSummary
+from bot.meetings import ArchiveSummary, parse_archive
 from bot.sandbox.generator import generate_archive
 from tests.test_cards import bar, poll_rows, shown_as, texts, tile_sets
 

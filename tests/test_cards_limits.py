@@ -13,7 +13,7 @@ from bot import cards
 from bot.card_checks import card_size, validate_card
 from bot.config import Settings
 from bot.errors import CardError
-from bot.meeting_parse import parse_archive
+from bot.meetings import parse_archive
 from bot.sandbox.generator import generate_archive
 
 WEBEX_TEXT_LIMIT = 7_439

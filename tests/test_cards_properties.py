@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot import cards
 from bot.card_checks import card_size, validate_card
-from bot.meeting_parse import parse_archive
+from bot.meetings import parse_archive
 
 PRIVATE = "⟦private⟧"  # marks every non-public chat line and question; no other text may contain "⟦"
 EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
@@ -144,7 +144,7 @@ def test_every_view_renders_valid_within_budget_and_private_stays_private(data, 
 @given(st.lists(st.tuples(plain_text, st.sampled_from([None, "2026-01-05T09:50:11Z", "junk"])), max_size=300),
        st.integers(2_000, 30_000))
 def test_archive_picker_renders_any_titles_within_any_budget(rows, budget):
-    from bot.meeting_parse import parse_archive_summary
+    from bot.meetings import parse_archive_summary
 
     items = [parse_archive_summary({"archiveId": f"ABCDEF12_R_{n}", "title": t, "createTime": c})
              for n, (t, c) in enumerate(rows)]

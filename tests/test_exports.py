@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.errors import UsageError
 from bot.exports import TABLES, export_archive, export_filename, neutralise
-from bot.meeting_parse import parse_archive
+from bot.meetings import parse_archive
 
 DOC_EXAMPLE = Path(__file__).parent / "data" / "doc_example_archive.json"
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR", 'say "hi", then\nbye',

@@ -8,15 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.meeting_parse import (
+from bot.meetings import (
+    ARCHIVE_ID,
+    INSTANCE_ID,
     normalise_poll_type,
     parse_archive,
     parse_archive_summary,
     parse_meeting,
     parse_meeting_chat,
     parse_time,
+    span_windows,
 )
-from bot.meetings import ARCHIVE_ID, INSTANCE_ID, span_windows
 
 DOC_EXAMPLE = json.loads((Path(__file__).parent / "data" / "doc_example_archive.json").read_text())
 CST = timezone(timedelta(hours=8))

@@ -10,8 +10,7 @@ import pytest
 import requests
 from flask import Flask, request
 
-from bot.meeting_parse import parse_time
-from bot.meetings import ARCHIVE_ID, INSTANCE_ID
+from bot.meetings import ARCHIVE_ID, INSTANCE_ID, parse_time
 from bot.sandbox.emulator import ADMIN_EMAIL, SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN, SANDBOX_COMPLIANCE_TOKEN
 from bot.sandbox.server import serve_in_thread
 from bot.webex import verify_signature

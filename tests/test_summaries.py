@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import summaries
-from bot.meeting_parse import parse_archive, parse_meeting_chat
+from bot.meetings import parse_archive, parse_meeting_chat
 
 DOC_EXAMPLE = Path(__file__).parent / "data" / "doc_example_archive.json"
 

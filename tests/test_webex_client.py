@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import WebexAuthError, WebexBadRequest, WebexNotFound, WebexRetryLater
-from bot.meeting_parse import parse_archive
-from bot.meetings import get_archive, get_meeting, list_archive_summaries, list_meeting_chats
+from bot.meetings import get_archive, get_meeting, list_archive_summaries, list_meeting_chats, parse_archive
 from bot.sandbox.emulator import SANDBOX_USER_TOKEN
 from bot.sandbox.generator import generate_archive_summaries, generate_meeting_chats
 from bot.webex import WebexClient, WebexClients, bot_sdk, sdk_errors, sign, verify_signature

@@ -1,21 +1,18 @@
 """The meeting API module: the calls that fetch archives, archive summaries, post-meeting chats and meetings.
 
-Each call returns the records of ``bot.meeting_records``, parsed by ``bot.meeting_parse``; the id
+Each call returns the records of ``bot.meetings.records``, parsed by ``bot.meetings.parse``; the id
 patterns say what an archive id and a meeting-instance id look like.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
-from bot.meeting_parse import parse_archive, parse_archive_summary, parse_meeting, parse_meeting_chat
-from bot.meeting_records import Archive, ArchiveSummary, Meeting, MeetingChat
+from bot.meetings.parse import parse_archive, parse_archive_summary, parse_meeting, parse_meeting_chat
+from bot.meetings.records import Archive, ArchiveSummary, Meeting, MeetingChat
 from bot.webex import WebexClient
 
 MAX_SPAN = timedelta(days=30)
-ARCHIVE_ID = re.compile(r"^[0-9A-Za-z]{8,64}_R_\d{1,24}\Z")
-INSTANCE_ID = re.compile(r"^[0-9A-Za-z]{8,64}_I_\d{1,24}\Z")
 
 
 def get_archive(client: WebexClient, archive_id: str, *, timezone: str | None = None) -> Archive:

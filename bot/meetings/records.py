@@ -1,13 +1,18 @@
 """The meeting records: frozen dataclasses for archives, archive summaries, post-meeting chats and meetings.
 
-Times are timezone-aware, or None when Webex gave none. ``bot.meeting_parse`` builds these records
-from Webex JSON; ``bot.meetings`` fetches them.
+Times are timezone-aware, or None when Webex gave none. ``bot.meetings.parse`` builds these records
+from Webex JSON; ``bot.meetings.api`` fetches them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+
+# Ids a person types: an archive (…_R_…) and an ended meeting instance (…_I_…).
+ARCHIVE_ID = re.compile(r"^[0-9A-Za-z]{8,64}_R_\d{1,24}\Z")
+INSTANCE_ID = re.compile(r"^[0-9A-Za-z]{8,64}_I_\d{1,24}\Z")
 
 
 @dataclass(frozen=True)

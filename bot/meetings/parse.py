@@ -1,4 +1,4 @@
-"""Tolerant parsing of Webex meeting JSON into the records of ``bot.meeting_records``.
+"""Tolerant parsing of Webex meeting JSON into the records of ``bot.meetings.records``.
 
 Parsing follows what real payloads do rather than what the schema promises: e-mails go missing,
 dismissed questions carry no answers, poll types are spelt ``single`` or ``single answer``,
@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.meeting_records import (
+from bot.meetings.records import (
     Archive,
     ArchiveChat,
     ArchiveSummary,
