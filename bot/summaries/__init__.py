@@ -1,10 +1,10 @@
 """Pure analysis of a meeting archive (no I/O): attendance, polls, Q&A, chat, and the privacy view.
 
-The work is split over ``bot.summaries_attendance``, ``bot.summaries_content`` and
-``bot.summaries_privacy``; callers import everything from here.
+The work is split over ``bot.summaries.attendance``, ``bot.summaries.content`` and
+``bot.summaries.privacy``; callers import everything from here.
 """
 
-from bot.summaries_attendance import (
+from bot.summaries.attendance import (
     GRACE,
     Attendance,
     Attendee,
@@ -14,7 +14,7 @@ from bot.summaries_attendance import (
     people_count,
     reference_span,
 )
-from bot.summaries_content import (
+from bot.summaries.content import (
     AnswerStat,
     ChatLine,
     ChatStats,
@@ -29,7 +29,7 @@ from bot.summaries_content import (
     polls,
     qa,
 )
-from bot.summaries_privacy import AUDIENCES, Recap, recap
+from bot.summaries.privacy import AUDIENCES, Recap, recap
 
 __all__ = [
     "AUDIENCES", "GRACE", "AnswerStat", "Attendance", "Attendee", "ChatLine", "ChatStats", "PollStat", "QAItem",

@@ -13,8 +13,8 @@ from dataclasses import replace
 from functools import cached_property
 
 from bot.meetings import Archive, MeetingChat
-from bot.summaries_attendance import Attendance, attendance, meeting_span, number_shared_names, people_count
-from bot.summaries_content import ChatStats, PollStat, QAStats, chat_stats, chat_summary, poll_voters, polls, qa
+from bot.summaries.attendance import Attendance, attendance, meeting_span, number_shared_names, people_count
+from bot.summaries.content import ChatStats, PollStat, QAStats, chat_stats, chat_summary, poll_voters, polls, qa
 
 AUDIENCES = ("group", "direct")
 
