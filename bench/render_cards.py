@@ -20,8 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
 
 from bench.bench_common import machine, record  # noqa: E402
-from bot.card_checks import card_size  # noqa: E402
-from bot.cards import VIEWS, render_view  # noqa: E402
+from bot.cards import VIEWS, card_size, render_view
 from bot.meetings import parse_archive
 from bot.sandbox.generator import generate_archive  # noqa: E402
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import summaries
-from bot.card_format import zone
+from bot.cards import zone
 from bot.errors import UsageError
 from bot.meetings import Archive
 

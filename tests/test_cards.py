@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from markdown_it import MarkdownIt
 
-from bot import cards
+from bot.cards import render as cards
 from bot.cards import render_card, render_view
 from bot.errors import CardError, UsageError
 from bot.meetings import ArchiveSummary, parse_archive, parse_archive_summary, parse_meeting_chat
@@ -322,7 +322,7 @@ def test_every_template_value_goes_through_tojson_or_a_macro():
 
 
 def test_meeting_text_is_cleaned_before_it_is_shown():
-    from bot.markup import clean, literal
+    from bot.cards import clean, literal
 
     assert clean("a\u202eevil\u202c\x00\x1b b\n\n c\ufeff") == "aevil b c"  # no bidi tricks, no controls
     assert clean("\ud800x") == "\ufffdx"  # a lone surrogate from JSON cannot break UTF-8 encoding

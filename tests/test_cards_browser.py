@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cards
+from bot.cards import render as cards
 from bot.meetings import parse_archive, parse_archive_summary, parse_meeting_chat
 from bot.sandbox.generator import generate_archive, generate_archive_summaries, generate_meeting_chats
 from tests.support.browser import CardRenderer, RenderResult

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from markdown_it import MarkdownIt
 
-from bot import cards
+from bot.cards import render as cards
 from bot.cards import render_card, render_view
 from bot.meetings import ArchiveSummary, parse_archive
 from bot.sandbox.generator import generate_archive
@@ -81,7 +81,7 @@ def test_bars_are_wide_under_their_answer_and_tell_close_shares_apart():
 
 
 def test_bar_cells():
-    from bot.card_format import bar as text_bar
+    from bot.cards import bar as text_bar
     assert text_bar(0, 10) == "░" * 10
     assert text_bar(0.1, 10) == "▌" + "░" * 9  # a vote is never drawn as none
     assert text_bar(99.9, 10) == "█" * 9 + "▌"  # nor almost everyone as everyone
@@ -90,7 +90,7 @@ def test_bar_cells():
 
 
 def test_percentages_near_the_ends_keep_a_decimal():
-    from bot.card_format import percent
+    from bot.cards import percent
     assert [percent(v) for v in (0, 0.04, 0.4, 50, 99.8, 99.96, 100)] == [
         "0%", "0.1%", "0.4%", "50%", "99.8%", "99.9%", "100%"]
 

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from bot import cards
-from bot.card_checks import card_size, validate_card
+from bot.cards import card_size, validate_card
+from bot.cards import render as cards
 from bot.config import Settings
 from bot.errors import CardError
 from bot.meetings import parse_archive

@@ -9,8 +9,8 @@ import re
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot import cards
-from bot.card_checks import card_size, validate_card
+from bot.cards import card_size, validate_card
+from bot.cards import render as cards
 from bot.meetings import parse_archive
 
 PRIVATE = "⟦private⟧"  # marks every non-public chat line and question; no other text may contain "⟦"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.card_checks import validate_card
+from bot.cards import validate_card
 from bot.cli import main
 
 DOC_EXAMPLE = Path(__file__).parent / "data" / "doc_example_archive.json"

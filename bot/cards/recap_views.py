@@ -1,7 +1,7 @@
 """What each recap card says: a Recap turned into template contexts of ready-to-show, escaped strings.
 
 Templates lay out; this module decides the words and numbers. Every string that came from a
-meeting passes through :func:`bot.markup.literal` here (with e-mails hidden for group spaces),
+meeting passes through :func:`bot.cards.markup.literal` here (with e-mails hidden for group spaces),
 so templates only ever JSON-encode it. ``limit`` caps the main list of a view (the card
 budget lowers it) and ``compact`` shortens nested lists and long texts when even that is not enough.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from bot import card_format as fmt
-from bot.markup import literal
+from bot.cards import format as fmt
+from bot.cards.markup import literal
 from bot.summaries import PollStat, QuestionStat, Recap
 
 POLL_TYPES = {"single": "single choice", "multiple": "multiple choice", "short": "short answer"}

@@ -6,7 +6,7 @@ view already filtered: the fallback can never say more than its card.
 
 from __future__ import annotations
 
-from bot.markup import code, escape_markdown
+from bot.cards.markup import code, escape_markdown
 
 MAX_MARKDOWN_BYTES = 7_000  # Webex refuses text over 7,439 bytes; keep a margin for the bot's own additions
 

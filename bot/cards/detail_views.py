@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot import card_format as fmt
-from bot.card_views import (
+from bot.cards import format as fmt
+from bot.cards.recap_views import (
     Style,
     attendance_tiles,
     chat_tiles,

@@ -1,6 +1,6 @@
 """Recap's cards: a meeting view or a command's answer rendered to a valid Adaptive Card plus its markdown fallback.
 
-Jinja templates in ``templates/cards`` lay the cards out; ``bot.card_views*`` decide what they
+Jinja templates in ``templates/cards`` lay the cards out; ``bot.cards.recap_views*`` decide what they
 say. Every card is cut to a byte budget by showing fewer list items (with a "+ N more" line),
 never by cutting JSON, and is validated against the Adaptive Cards 1.3 schema and Webex's
 limits before anyone can send it.
@@ -15,9 +15,12 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot import card_markdown, card_views, card_views_commands, card_views_detail
-from bot.card_checks import card_size, validate_card
-from bot.card_format import zone
+from bot.cards import detail_views as card_views_detail
+from bot.cards import markdown as card_markdown
+from bot.cards import recap_views as card_views
+from bot.cards import reply_views as card_views_commands
+from bot.cards.checks import card_size, validate_card
+from bot.cards.format import zone
 from bot.config import Settings
 from bot.errors import CardError, UsageError
 from bot.meetings import Archive, MeetingChat

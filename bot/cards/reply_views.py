@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from bot import card_format as fmt
-from bot.card_views import more_line
+from bot.cards import format as fmt
+from bot.cards.markup import clean, code, literal
+from bot.cards.recap_views import more_line
 from bot.errors import UsageError
-from bot.markup import clean, code, literal
 
 SUBSCRIPTION_ACTIONS = ("subscribed", "unsubscribed", "list")
 SUBSCRIPTION_KINDS = ("host", "site", "all")
