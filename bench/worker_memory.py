@@ -25,10 +25,10 @@ from bench_common import clean_env, machine, record, stop
 
 from bot.config import Settings
 from bot.jobs import create_jobs
+from bot.recaps import normalise_email
 from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN, create_emulator
 from bot.sandbox.generator import generate_archive
 from bot.sandbox.server import serve_in_thread
-from bot.subscriptions import normalise_email
 
 SPEC = {"participants": 2000, "chats": 10000, "polls": 50, "questions": 1000}
 VIEWS = ("summary", "attendance", "polls", "qa", "chats")

@@ -18,7 +18,7 @@ from zoneinfo import available_timezones
 from bot.commands_text import clean_text, strip_mention
 from bot.errors import UsageError
 from bot.meetings.records import ARCHIVE_ID, INSTANCE_ID
-from bot.subscriptions import parse_rule
+from bot.recaps.rules import parse_rule
 
 EXAMPLE_ARCHIVE = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
 EXAMPLE_INSTANCE = "501e9954aaaa4bbbb_I_194316955237236650"

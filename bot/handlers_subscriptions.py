@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.cards import render_card
 from bot.commands import COMMANDS, Command
 from bot.context import Context
-from bot.subscriptions import Rule
+from bot.recaps import Rule
 
 
 def subscribe(ctx: Context, command: Command) -> None:

@@ -23,11 +23,13 @@ from huey.api import Huey
 from huey.consumer import Consumer
 from sqlalchemy.exc import OperationalError
 
-from bot import handlers, handlers_recovery, recaps, recaps_delivery
+from bot import handlers, handlers_recovery
 from bot.context import Context, Services
 from bot.errors import UsageError, WebexRetryLater
 from bot.jobs_huey import EmbeddedConsumer, create_huey
 from bot.jobs_ledger import Claim, JobLeases
+from bot.recaps import delivery as recaps_delivery
+from bot.recaps import pipeline as recaps
 from bot.storage import LedgerJob
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,10 @@ from datetime import timedelta
 import pytest
 from test_recaps_rig import DELAY, end_meeting, recap_messages, recap_rig, subscribe
 
-from bot import recaps, recaps_delivery
 from bot.cards import render_card
 from bot.context import Context, Services
+from bot.recaps import delivery as recaps_delivery
+from bot.recaps import pipeline as recaps
 from bot.storage import utcnow
 
 pytest_plugins = ["tests.support.backends"]  # database_url: SQLite, then PostgreSQL

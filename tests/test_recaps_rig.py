@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import requests
 from test_bot_e2e_rig import SECRET, WEBHOOK_PATH, Rig, card_of, card_text, running_rig
 
-from bot.recaps_delivery import marker
+from bot.recaps import marker
 from bot.sandbox.emulator import ADMIN_EMAIL, SANDBOX_ADMIN_TOKEN
 
 DELAY, DEADLINE = 60.0, 600.0

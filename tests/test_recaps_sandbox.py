@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from bot.config import Settings
-from bot.recaps_delivery import marker
+from bot.recaps import marker
 from bot.sandbox.page_meetings import SANDBOX_RECAP_DELAY
 from bot.sandbox.page_scripts import RendererSources
 from bot.sandbox.runner import start_sandbox

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.recaps_delivery import marker
+from bot.recaps import marker
 from bot.sandbox.emulator import ADMIN_EMAIL
 from bot.sandbox.emulator_seed import GROUP_ROOM_TITLE
 from bot.sandbox.page_meetings import SANDBOX_RECAP_DELAY

@@ -8,8 +8,8 @@ import pytest
 from test_recaps_rig import recap_rig, subscribe, visible_text
 
 from bot.commands import CommandUsageError, parse
+from bot.recaps import Rule, normalise_email, normalise_site, parse_rule, targets
 from bot.storage import create_store
-from bot.subscriptions import Rule, normalise_email, normalise_site, parse_rule, targets
 
 pytest_plugins = ["tests.support.backends"]  # database_url: SQLite, then PostgreSQL
 

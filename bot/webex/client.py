@@ -4,7 +4,7 @@ This module and ``bot.webex.oauth`` (the admin token endpoint) are the only ones
 exceptions or HTTP status codes; everything above them deals in the error tree of :mod:`bot.errors`.
 It never sleeps on a rate limit, nor repeats a call because of one: a 429/423 becomes a
 ``WebexRetryLater`` carrying ``retry_after`` and the caller (a job) decides what to do. A job of
-several calls keeps what it learnt and resumes there (``bot.recaps``), so under a sustained limit a
+several calls keeps what it learnt and resumes there (``bot.recaps.pipeline``), so under a sustained limit a
 429 costs one call again, not all of them (bench/README.md, "End-to-end throughput").
 """
 

@@ -5,7 +5,7 @@
 the meeting, finds its archive (rule below), the archive detail and, with a compliance credential,
 the post-meeting chats. Data not there yet re-schedules the job with growing delays (never a
 sleep) until ``RECAP_RECAP_DEADLINE``, then a short card says why there is no recap. Posting
-goes through ``bot.recaps_delivery.post_once`` (the ledger's claim: exactly one post).
+goes through ``bot.recaps.delivery.post_once`` (the ledger's claim: exactly one post).
 
 Archive rule (archives name no meeting): an archive summary created in
 ``[meeting end − 5 min, meeting end + 6 h]``, on the meeting's site, with the same title
@@ -24,9 +24,9 @@ from bot.cards import Card, render_card, render_view
 from bot.context import Context
 from bot.errors import CardError, ConfigError, WebexAuthError, WebexBadRequest, WebexNotFound, WebexRetryLater
 from bot.meetings import Archive, Meeting, MeetingChat, parse_meeting
-from bot.recaps_delivery import logical_now, post_once, schedule_delivery
+from bot.recaps.delivery import logical_now, post_once, schedule_delivery
+from bot.recaps.rules import normalise_email, normalise_site, targets
 from bot.storage import CANCELLED, CLAIMED, FINAL_STATES, GAVE_UP, POSTED, utcnow
-from bot.subscriptions import normalise_email, normalise_site, targets
 
 log = logging.getLogger(__name__)
 ARCHIVE_BEFORE_END = timedelta(minutes=5)
