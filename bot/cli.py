@@ -67,7 +67,7 @@ def render(archive_file, view: str, audience: str, tz: str | None, fmt: str) -> 
 @click.option("--timezone", "tz", default=None, help="IANA zone for times (default RECAP_TIMEZONE or UTC).")
 def export_command(archive_file, fmt: str, table: str, tz: str | None) -> None:
     """Print an export of an archive: one CSV table, or the whole archive as JSON."""
-    from bot.exports import export_archive
+    from bot.chat import export_archive
 
     archive = _load_archive(archive_file)
     click.echo(export_archive(archive, fmt, table=table, timezone=tz or _default_timezone()), nl=False)

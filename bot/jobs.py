@@ -23,7 +23,8 @@ from huey.api import Huey
 from huey.consumer import Consumer
 from sqlalchemy.exc import OperationalError
 
-from bot import handlers, handlers_recovery
+from bot.chat import handlers
+from bot.chat import recovery as handlers_recovery
 from bot.context import Context, Services
 from bot.errors import UsageError, WebexRetryLater
 from bot.jobs_huey import EmbeddedConsumer, create_huey

@@ -6,7 +6,7 @@ dead (or frozen for a whole lease), never because it is slow. The sweep (a perio
 queues again the jobs whose lease lapsed and those still queued ``GRACE_LEASES`` leases after their time.
 
 A job whose worker died after it began posting a bot message may have answered already, and Webex has
-no idempotent post. The runner (``bot.jobs``) asks ``bot.handlers_recovery`` whether the answer is in the
+no idempotent post. The runner (``bot.jobs``) asks ``bot.chat.recovery`` whether the answer is in the
 space: in a 1:1 space it can tell, and a job whose answer is provably absent runs again (exactly once).
 Otherwise (the answer found, or a group space, which a bot cannot read) it is recorded here instead (log
 and audit line) and not run again: at most once, as automatic recaps in a group space are after an expired
@@ -99,7 +99,7 @@ class Claim:
     def record_interrupted(self, ctx: Context, task: str, found: str) -> None:
         """Log and audit a run that died after it began posting; unless its answer is ``absent``, close the job.
 
-        ``found`` is ``bot.handlers_recovery``'s verdict: ``absent`` (run it again now), ``found`` (the
+        ``found`` is ``bot.chat.recovery``'s verdict: ``absent`` (run it again now), ``found`` (the
         answer is out) or ``unknowable`` (it may be: not answered again, at most once).
         """
         outcomes = {"absent": "retried: the worker stopped before its answer reached the space; answering again",

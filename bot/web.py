@@ -11,7 +11,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
-from bot.commands_text import same_person
+from bot.chat import same_person
 from bot.jobs import Jobs
 from bot.webex import verify_signature
 

@@ -7,8 +7,18 @@ from datetime import date
 
 import pytest
 
-from bot.commands import COMMANDS, Command, CommandUsageError, parse, parse_action, parse_words, split_words
-from bot.commands_text import mentions_in, same_person, strip_mention
+from bot.chat import (
+    COMMANDS,
+    Command,
+    CommandUsageError,
+    mentions_in,
+    parse,
+    parse_action,
+    parse_words,
+    same_person,
+    split_words,
+    strip_mention,
+)
 
 A = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
 I = "501e9954aaaa4bbbb_I_194316955237236650"  # noqa: E741 - reads like the id kind it is

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.chat import TABLES, export_archive, export_filename, neutralise
 from bot.errors import UsageError
-from bot.exports import TABLES, export_archive, export_filename, neutralise
 from bot.meetings import parse_archive
 
 DOC_EXAMPLE = Path(__file__).parent / "data" / "doc_example_archive.json"

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot import handlers
+from bot.chat import handlers
 from bot.config import Secret, Settings
 from bot.context import Services
 from bot.errors import WebexRetryLater

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from test_recaps_rig import recap_rig, subscribe, visible_text
 
-from bot.commands import CommandUsageError, parse
+from bot.chat import CommandUsageError, parse
 from bot.recaps import Rule, normalise_email, normalise_site, parse_rule, targets
 from bot.storage import create_store
 

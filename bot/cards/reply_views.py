@@ -72,7 +72,7 @@ def help_card(*, commands: Iterable | None = None, did_you_mean: str | None = No
          limit: int = 0, compact: bool = False) -> dict:
     """Every command with what it does, and a "did you mean" when the word typed was close to one."""
     if commands is None:
-        from bot.commands import COMMANDS  # the one command table; cards only read it
+        from bot.chat import COMMANDS
 
         commands = COMMANDS.values()
     rows = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands import CommandUsageError
+from bot.chat.commands import CommandUsageError
 from bot.errors import (
     CardError,
     ConfigError,

@@ -1,7 +1,7 @@
 """Parse what a person typed (or submitted on a card) into a ``Command``: pure, no I/O.
 
 The command table below is the one list of what Recap understands; handlers are looked up by the
-command's name elsewhere (``bot.handlers``). Malformed ids and dates are refused here, before any
+command's name elsewhere (``bot.chat.handlers``). Malformed ids and dates are refused here, before any
 Webex call, with a ``CommandUsageError`` that says what a good value looks like.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import available_timezones
 
-from bot.commands_text import clean_text, strip_mention
+from bot.chat.text import clean_text, strip_mention
 from bot.errors import UsageError
 from bot.meetings.records import ARCHIVE_ID, INSTANCE_ID
 from bot.recaps.rules import parse_rule

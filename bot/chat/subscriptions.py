@@ -8,7 +8,7 @@ answering these commands follow the same rule: a group space sees a host's addre
 from __future__ import annotations
 
 from bot.cards import render_card
-from bot.commands import COMMANDS, Command
+from bot.chat.commands import COMMANDS, Command
 from bot.context import Context
 from bot.recaps import Rule
 

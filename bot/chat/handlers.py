@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 from bot import meetings
 from bot.cards import render_card, render_view
-from bot.commands import COMMANDS, Command, parse, parse_action
-from bot.commands_text import same_person
+from bot.chat.commands import COMMANDS, Command, parse, parse_action
+from bot.chat.exports import export_archive, export_filename
+from bot.chat.failures import explain
+from bot.chat.subscriptions import list_subscriptions, subscribe, unsubscribe
+from bot.chat.text import same_person
 from bot.context import Context
 from bot.errors import ConfigError, WebexNotFound
-from bot.exports import export_archive, export_filename
-from bot.handlers_failures import explain
-from bot.handlers_subscriptions import list_subscriptions, subscribe, unsubscribe
 from bot.meetings import Archive, Meeting
 from bot.webex import segment
 

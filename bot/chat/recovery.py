@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.commands_text import same_person
+from bot.chat.text import same_person
 from bot.context import Context
 from bot.errors import WebexError
 from bot.meetings import parse_time
