@@ -36,8 +36,7 @@ import pytest
 import requests
 
 from bot.config import Settings
-from bot.jobs import RetryPolicy, create_jobs
-from bot.jobs_ledger import subject
+from bot.jobs import RetryPolicy, create_jobs, subject
 from bot.recaps import marker, sweep
 from bot.sandbox.emulator import BOT_EMAIL, SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN
 from tests.support.backends import postgres_database, redis_queue

@@ -7,7 +7,7 @@ it): a worker killed mid-job loses that job. So every job gets a row here before
 when the job is over, or puts it back to ``queued`` for a retry. ``overdue`` lists rows whose running lease
 lapsed (a dead worker) or that sat ``queued`` far past their time (a job lost on its way through the queue);
 ``redrive`` takes one back with a conditional UPDATE, so of several sweepers exactly one queues it again.
-``posts`` counts the bot messages the current run began (``bot.jobs_ledger`` decides what that means).
+``posts`` counts the bot messages the current run began (``bot.jobs.ledger`` decides what that means).
 """
 
 from __future__ import annotations

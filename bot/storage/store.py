@@ -77,7 +77,7 @@ class Store(SubscriptionQueries):
 
     @property
     def job_ledger(self) -> JobLedger:
-        """The rows of the jobs queued and running (``bot.jobs_ledger`` re-queues the ones a dead worker lost)."""
+        """The rows of the jobs queued and running (``bot.jobs.ledger`` re-queues the ones a dead worker lost)."""
         return JobLedger(self.engine)
 
     def ping(self) -> None:

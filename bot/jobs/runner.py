@@ -4,7 +4,7 @@ Jobs are looked up by name in an explicit table (``default_tasks``) and receive 
 only (ids and event dicts, never clients or ORM objects). ``WebexRetryLater`` re-schedules the job
 ``retry_after`` seconds later instead of sleeping a worker; other transient failures back off
 exponentially; both are capped, and a job that finally fails tells the user with an error card.
-Every job has a row in the job ledger while it is queued or running (``bot.jobs_ledger``): Huey
+Every job has a row in the job ledger while it is queued or running (``bot.jobs.ledger``): Huey
 forgets a job whose worker dies, the ledger's sweep queues it again.
 """
 
@@ -27,8 +27,8 @@ from bot.chat import handlers
 from bot.chat import recovery as handlers_recovery
 from bot.context import Context, Services
 from bot.errors import UsageError, WebexRetryLater
-from bot.jobs_huey import EmbeddedConsumer, create_huey
-from bot.jobs_ledger import Claim, JobLeases
+from bot.jobs.backend import EmbeddedConsumer, create_huey
+from bot.jobs.ledger import Claim, JobLeases
 from bot.recaps import delivery as recaps_delivery
 from bot.recaps import pipeline as recaps
 from bot.storage import LedgerJob

@@ -6,7 +6,7 @@ dead (or frozen for a whole lease), never because it is slow. The sweep (a perio
 queues again the jobs whose lease lapsed and those still queued ``GRACE_LEASES`` leases after their time.
 
 A job whose worker died after it began posting a bot message may have answered already, and Webex has
-no idempotent post. The runner (``bot.jobs``) asks ``bot.chat.recovery`` whether the answer is in the
+no idempotent post. The runner (``bot.jobs.runner``) asks ``bot.chat.recovery`` whether the answer is in the
 space: in a 1:1 space it can tell, and a job whose answer is provably absent runs again (exactly once).
 Otherwise (the answer found, or a group space, which a bot cannot read) it is recorded here instead (log
 and audit line) and not run again: at most once, as automatic recaps in a group space are after an expired

@@ -1,4 +1,4 @@
-"""Huey for ``bot.jobs``: the instance a ``QUEUE_URL`` names, and a consumer embedded in another program."""
+"""Huey for ``bot.jobs.runner``: the instance a ``QUEUE_URL`` names, and a consumer embedded in another program."""
 
 from __future__ import annotations
 
