@@ -158,7 +158,7 @@ def start_bot(env: dict, folder: Path, workers: int, threads: int) -> tuple[list
     port = free_port()
     web = gunicorn("bot:create_app()", port, env, folder, workers=2)
     logs = [folder / f"worker-{n}.log" for n in range(workers)]
-    procs = [web] + [subprocess.Popen([sys.executable, "-c", "from bot.cli import run; run()", "worker",
+    procs = [web] + [subprocess.Popen([sys.executable, "-c", "from bot.cli.main import run; run()", "worker",
                                        "--workers", str(threads)], env=env, cwd=folder,
                                       stderr=open(log, "wb"), stdout=subprocess.DEVNULL) for log in logs]
     base = f"http://127.0.0.1:{port}"

@@ -74,7 +74,7 @@ class Bench:
     def worker(self, threads: int) -> subprocess.Popen:
         """A ``recap worker`` child, once its consumer has started."""
         log = self.folder / f"worker-{threads}.log"
-        proc = subprocess.Popen([sys.executable, "-c", "from bot.cli import run; run()", "worker", "--workers",
+        proc = subprocess.Popen([sys.executable, "-c", "from bot.cli.main import run; run()", "worker", "--workers",
                                  str(threads)], env=self.env, cwd=self.folder, stderr=open(log, "wb"))
         while "consumer started" not in log.read_text():
             if proc.poll() is not None:

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.cli.doctor import diagnose, failed
 from bot.config import OAuthRefresh, Secret, Settings
-from bot.doctor import diagnose, failed
 from bot.sandbox.emulator import (
     SANDBOX_ADMIN_CLIENT_ID,
     SANDBOX_ADMIN_CLIENT_SECRET,

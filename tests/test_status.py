@@ -8,9 +8,9 @@ from datetime import timedelta
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.cli.status import collect
 from bot.config import Settings
 from bot.jobs import create_jobs
-from bot.status import collect
 from bot.storage import utcnow
 
 

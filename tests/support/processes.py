@@ -23,7 +23,7 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-RECAP = [sys.executable, "-c", "from bot.cli import run; run()"]
+RECAP = [sys.executable, "-c", "from bot.cli.main import run; run()"]
 
 
 def free_port() -> int:

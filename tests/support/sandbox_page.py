@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot.cli.sandbox import Sandbox, start_sandbox
 from bot.config import Settings
 from bot.sandbox.page_scripts import RendererSources
-from bot.sandbox.runner import Sandbox, start_sandbox
 from tests.support.browser import ADAPTIVECARDS_DIST, RENDERER_DIR, watch_page
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "sandbox"

@@ -81,8 +81,8 @@ def export_command(archive_file, fmt: str, table: str, tz: str | None) -> None:
               help="Job consumer threads inside the web process (0: run `recap worker` separately).")
 def serve(host: str, port: int, threads: int, consumers: int) -> None:
     """Run the bot: webhooks under gunicorn, with the job consumer in the same process."""
+    from bot.cli.serve import serve as serve_forever
     from bot.config import Settings
-    from bot.web_server import serve as serve_forever
 
     serve_forever(Settings.from_env(), host=host, port=port, threads=threads, consumer_workers=consumers)
 
@@ -95,8 +95,8 @@ def serve(host: str, port: int, threads: int, consumers: int) -> None:
               help="Delay the emulator adds to every Webex call.")
 def sandbox(host: str, port: int, latency_ms: int) -> None:
     """Run the bot offline against the built-in Webex emulator, with a chat page in the browser."""
+    from bot.cli.sandbox import run_sandbox
     from bot.config import Settings
-    from bot.sandbox.runner import run_sandbox
 
     try:
         run_sandbox(Settings.from_env(), host=host, port=port, latency_ms=latency_ms, echo=click.echo)
@@ -204,8 +204,8 @@ def webhooks_delete(mine: bool) -> None:
 @main.command()
 def doctor() -> None:
     """Check the database, the queue, each credential and the webhooks; exit 1 when any check FAILs."""
+    from bot.cli.doctor import diagnose, failed
     from bot.config import Settings
-    from bot.doctor import diagnose, failed
 
     findings = diagnose(Settings.from_env())
     for finding in findings:
@@ -220,8 +220,8 @@ def status(fmt: str) -> None:
     """Queue depth and both ledgers (jobs, recap deliveries); exit 1 when something is overdue."""
     import json
 
+    from bot.cli.status import collect
     from bot.config import Settings
-    from bot.status import collect
 
     found = collect(Settings.from_env())
     click.echo(json.dumps(found.as_dict()) if fmt == "json" else "\n".join(found.lines()))

@@ -1,0 +1,5 @@
+"""The ``recap`` command: run, serve, worker, sandbox, emulator, render, export, webhooks, doctor, status, audit."""
+
+from bot.cli.main import main, run
+
+__all__ = ["main", "run"]
