@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 from bench.bench_common import machine, record  # noqa: E402
 from bot.cards import VIEWS, card_size, render_view
 from bot.meetings import parse_archive
-from bot.sandbox.generator import generate_archive  # noqa: E402
+from bot.sandbox.generator import generate_archive
 
 SHAPE = {"participants": 2000, "chats": 10000, "polls": 50, "questions": 1000}
 TARGET_MS = 100
@@ -88,7 +88,7 @@ SECTION = """\
 ## Card rendering (`bench/render_cards.py`)
 
 Measured {machine}; `python bench/render_cards.py --repeat {repeat} --record`. Archive from
-`bot.sandbox.generator.generate_archive(seed=7, participants=2000, chats=10000, polls=50, questions=1000)`:
+`bot.sandbox.generator.meetings.generate_archive(seed=7, participants=2000, chats=10000, polls=50, questions=1000)`:
 {archive}, hostile text included. Times are one `render_view` call each (after one warm-up), default
 budget 24,000 bytes; card bytes are the compact JSON as sent, fallback bytes the markdown text.
 

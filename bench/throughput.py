@@ -33,9 +33,15 @@ import requests
 from bench_common import clean_env, free_port, gunicorn, machine, record, stop, wait_until_up
 from flask import request
 
-from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN, create_emulator
-from bot.sandbox.emulator_meetings_end import deliver_ended
-from bot.sandbox.emulator_ratelimit import RateLimit
+from bot.sandbox.emulator import (
+    ADMIN_EMAIL,
+    BOT_EMAIL,
+    SANDBOX_ADMIN_TOKEN,
+    SANDBOX_BOT_TOKEN,
+    RateLimit,
+    create_emulator,
+    deliver_ended,
+)
 from bot.sandbox.server import serve_in_thread
 from bot.storage import create_store
 

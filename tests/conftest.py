@@ -11,12 +11,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 from bot.config import Secret, Settings
-from bot.sandbox.emulator import (
-    SANDBOX_ADMIN_TOKEN,
-    SANDBOX_BOT_TOKEN,
-    SANDBOX_COMPLIANCE_TOKEN,
-    create_emulator,
-)
+from bot.sandbox.emulator import SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN, SANDBOX_COMPLIANCE_TOKEN, create_emulator
 from bot.sandbox.server import serve_in_thread
 
 WEBHOOK_SECRET = "sandbox-webhook-secret"

@@ -24,8 +24,9 @@ from bot.sandbox.emulator import (
     SANDBOX_ADMIN_REFRESH_TOKEN,
     SANDBOX_ADMIN_TOKEN,
     SANDBOX_BOT_TOKEN,
+    expire_minted_tokens,
+    token_switches,
 )
-from bot.sandbox.emulator_oauth import expire_minted_tokens, token_switches
 from bot.storage import create_store, utcnow
 from bot.webex import AdminToken, WebexClients
 from tests.conftest import WEBHOOK_SECRET

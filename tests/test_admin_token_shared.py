@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.context import Services
-from bot.sandbox.emulator_oauth import expire_minted_tokens
+from bot.sandbox.emulator import expire_minted_tokens
 from bot.storage import create_store, utcnow
 from tests.test_admin_token import oauth_settings
 

@@ -27,8 +27,8 @@ from bot.sandbox.emulator import (
     SANDBOX_BOT_TOKEN,
     SANDBOX_COMPLIANCE_TOKEN,
     USER_EMAIL,
+    EmulatorState,
 )
-from bot.sandbox.emulator_state import EmulatorState
 from bot.sandbox.server import serve_in_thread
 from bot.webex import sign
 

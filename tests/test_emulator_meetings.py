@@ -9,8 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from bot.sandbox.emulator import SANDBOX_ADMIN_TOKEN, SANDBOX_COMPLIANCE_TOKEN, create_emulator
-from bot.sandbox.emulator_records import TIME_KEYS, parse_iso
+from bot.sandbox.emulator import SANDBOX_ADMIN_TOKEN, SANDBOX_COMPLIANCE_TOKEN, TIME_KEYS, create_emulator, parse_iso
 from bot.sandbox.generator import generate_archive, generate_archive_summaries, generate_meeting_chats
 
 DOC_ARCHIVE = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"

@@ -7,8 +7,7 @@ import requests
 
 from bot.config import Secret
 from bot.errors import WebexRetryLater
-from bot.sandbox.emulator import SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN
-from bot.sandbox.emulator_ratelimit import RateLimit
+from bot.sandbox.emulator import SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN, RateLimit
 from bot.webex import WebexClient
 
 

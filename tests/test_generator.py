@@ -8,14 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.sandbox.emulator_records import parse_iso
+from bot.sandbox.emulator import parse_iso
 from bot.sandbox.generator import (
+    HOSTILE_NAMES,
+    HOSTILE_TEXTS,
     generate_archive,
     generate_archive_summaries,
     generate_meeting_chats,
     meeting_chats_from_archive,
 )
-from bot.sandbox.generator_text import HOSTILE_NAMES, HOSTILE_TEXTS
 
 ARCHIVE_PATH = "/recordingReport/meetingArchives/{archiveId}"
 INSTANCE = "0123456789abcdef0123456789abcdef_I_99"

@@ -10,9 +10,7 @@ import pytest
 
 from bot.chat import ABSENT, FOUND, UNKNOWABLE, answer_in_space
 from bot.context import Context, Services
-from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL
-from bot.sandbox.emulator_messaging import store_message
-from bot.sandbox.emulator_state import person_id
+from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, person_id, store_message
 
 
 @pytest.fixture

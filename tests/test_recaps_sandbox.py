@@ -15,8 +15,7 @@ import requests
 from bot.cli.sandbox import start_sandbox
 from bot.config import Settings
 from bot.recaps import marker
-from bot.sandbox.page_meetings import SANDBOX_RECAP_DELAY
-from bot.sandbox.page_scripts import RendererSources
+from bot.sandbox.page import SANDBOX_RECAP_DELAY, RendererSources
 from bot.storage import create_store
 
 WAIT = SANDBOX_RECAP_DELAY + 60  # a deadline for the event, not a timing claim: a loaded CI machine is slow

@@ -15,7 +15,7 @@ from bot.cli.sandbox import WEBHOOK_PATH, start_sandbox
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN
-from bot.sandbox.page_scripts import _SCRIPTS, RendererSources
+from bot.sandbox.page.scripts import _SCRIPTS, RendererSources
 from bot.sandbox.server import serve_in_thread
 
 EXAMPLE = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"

@@ -9,7 +9,7 @@ import pytest
 from bot.cli.sandbox import start_sandbox
 from bot.config import Settings
 from bot.sandbox.emulator import ADMIN_EMAIL, USER_EMAIL
-from bot.sandbox.page_scripts import RendererSources
+from bot.sandbox.page import RendererSources
 from tests.support.browser import watch_page
 from tests.support.sandbox_page import OUTPUT, chat_page, local_sandbox
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 
 from bot.recaps import marker
-from bot.sandbox.emulator import ADMIN_EMAIL
-from bot.sandbox.emulator_seed import GROUP_ROOM_TITLE
-from bot.sandbox.page_meetings import SANDBOX_RECAP_DELAY
+from bot.sandbox.emulator import ADMIN_EMAIL, GROUP_ROOM_TITLE
+from bot.sandbox.page import SANDBOX_RECAP_DELAY
 from bot.storage import create_store
 from tests.support.sandbox_page import OUTPUT, chat_page, local_sandbox
 

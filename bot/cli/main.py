@@ -34,7 +34,7 @@ def emulator(host: str, port: int, fixtures_dir: Path | None, latency_ms: int, r
     except ValueError as exc:  # a fixture file that is not the API's JSON; the message names it
         raise click.BadParameter(str(exc), param_hint="--fixtures") from None
     if rate_limit:
-        from bot.sandbox.emulator_ratelimit import RateLimit
+        from bot.sandbox.emulator import RateLimit
 
         app.extensions["webex_emulator"].rate_limit = RateLimit(rate_limit)
     serve_forever(app, host, port, banner="Webex emulator")

@@ -31,9 +31,7 @@ from bot.sandbox.emulator import (
     EmulatorState,
     create_emulator,
 )
-from bot.sandbox.page import create_page_app
-from bot.sandbox.page_meetings import SANDBOX_RECAP_DEADLINE, SANDBOX_RECAP_DELAY
-from bot.sandbox.page_scripts import RendererSources
+from bot.sandbox.page import SANDBOX_RECAP_DEADLINE, SANDBOX_RECAP_DELAY, RendererSources, create_page_app
 from bot.sandbox.server import ServerThread, serve_in_thread
 from bot.webex import Change, sync_webhooks
 

@@ -18,10 +18,15 @@ from pathlib import Path
 from flask import Blueprint, Flask, jsonify
 from werkzeug.serving import WSGIRequestHandler
 
-from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, create_emulator
-from bot.sandbox.emulator_messaging import CARD_TYPE, store_message
-from bot.sandbox.emulator_records import now_utc
-from bot.sandbox.emulator_state import EmulatorState
+from bot.sandbox.emulator import (
+    ADMIN_EMAIL,
+    BOT_EMAIL,
+    CARD_TYPE,
+    EmulatorState,
+    create_emulator,
+    now_utc,
+    store_message,
+)
 from bot.sandbox.generator import generate_archive
 from bot.sandbox.server import make_loopback_server
 
@@ -76,7 +81,7 @@ def _card(state: EmulatorState, space: dict, n: int) -> dict:
 @world_bp.get("/messages")
 def messages():
     """Every message: id, space, thread, author and markdown (what the test counts answers with)."""
-    from bot.sandbox.emulator_http import state
+    from bot.sandbox.emulator import state
 
     with state().lock:
         items = list(state().messages.values())
@@ -86,7 +91,7 @@ def messages():
 @world_bp.get("/stats")
 def stats():
     """Answers by HTTP status, and archive-detail fetches by archive id and status."""
-    from bot.sandbox.emulator_http import state
+    from bot.sandbox.emulator import state
 
     with state().lock:
         calls = [(r.method, r.path, r.status) for r in state().requests]

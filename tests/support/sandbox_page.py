@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.cli.sandbox import Sandbox, start_sandbox
 from bot.config import Settings
-from bot.sandbox.page_scripts import RendererSources
+from bot.sandbox.page import RendererSources
 from tests.support.browser import ADAPTIVECARDS_DIST, RENDERER_DIR, watch_page
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "sandbox"

@@ -23,9 +23,9 @@ from dataclasses import asdict
 
 from flask import Blueprint, Response, jsonify, request
 
-from bot.sandbox.emulator_http import ApiError, state
-from bot.sandbox.emulator_ratelimit import RateLimit
-from bot.sandbox.emulator_records import parse_iso
+from bot.sandbox.emulator.http import ApiError, state
+from bot.sandbox.emulator.ratelimit import RateLimit
+from bot.sandbox.emulator.records import parse_iso
 
 bp = Blueprint("emulator_control", __name__)
 LOOPBACK = ("127.0.0.1", "::1", "localhost")

@@ -7,8 +7,8 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from bot.sandbox import emulator_records as records
-from bot.sandbox.emulator_types import (  # re-exported: the public names of the state's API
+from bot.sandbox.emulator import records
+from bot.sandbox.emulator.types import (  # re-exported: the public names of the state's API
     DEFAULT_RETRY_AFTER,
     NO_RETRY_AFTER,
     ROLES,
@@ -236,19 +236,19 @@ class EmulatorState:
 
     def post_as(self, person_email: str, room_id: str, text: str, *, html: str | None = None) -> dict:
         """A person posts ``text`` in a room; ``messages/created`` goes to matching webhooks."""
-        from bot.sandbox.emulator_events import post_as
+        from bot.sandbox.emulator.events import post_as
 
         return post_as(self, person_email, room_id, text, html=html)
 
     def submit_card(self, person_email: str, message_id: str, inputs: dict, *, data: dict | None = None,
                     action_title: str | None = None) -> dict:
         """A person submits the card of ``message_id``; ``attachmentActions/created`` goes to webhooks."""
-        from bot.sandbox.emulator_events import submit_card
+        from bot.sandbox.emulator.events import submit_card
 
         return submit_card(self, person_email, message_id, inputs, data=data, action_title=action_title)
 
     def end_meeting(self, host_email: str, **options) -> dict:
         """End a generated meeting now (archive and chats maybe late); ``meetings/ended`` goes to org webhooks."""
-        from bot.sandbox.emulator_meetings_end import end_meeting
+        from bot.sandbox.emulator.meetings_end import end_meeting
 
         return end_meeting(self, host_email=host_email, **options)

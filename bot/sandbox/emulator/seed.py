@@ -7,12 +7,12 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.sandbox.emulator_records import now_utc
-from bot.sandbox.emulator_state import EmulatorState
+from bot.sandbox.emulator.records import now_utc
+from bot.sandbox.emulator.state import EmulatorState
 from bot.sandbox.generator import generate_archive, meeting_chats_from_archive
 from bot.sandbox.ids import person_id
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BOT_EMAIL = "recap@webex.bot"
 ADMIN_EMAIL = "admin@example.com"
 USER_EMAIL = "user@example.com"

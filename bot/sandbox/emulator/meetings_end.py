@@ -1,6 +1,6 @@
 """Ending a meeting in the emulator: the instance now, its archive and chats now or late, the signed webhook.
 
-``end_meeting`` generates a meeting that ends at this moment (``bot.sandbox.generator``), stores
+``end_meeting`` generates a meeting that ends at this moment (``bot.sandbox.generator.meetings``), stores
 its ended instance (``GET /meetings/{id}`` answers at once) and delivers ``meetings/ended`` to
 every org-owned webhook (``ownedBy: org``, resource ``meetings``, event ``ended``: the envelope of
 webex-api-notes §4b, signed with the webhook's secret). The archive (summary and detail) and the
@@ -18,9 +18,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.sandbox import emulator_records as records
-from bot.sandbox.emulator_state import EmulatorState
-from bot.sandbox.emulator_webhooks import deliver_event
+from bot.sandbox.emulator import records
+from bot.sandbox.emulator.state import EmulatorState
+from bot.sandbox.emulator.webhooks import deliver_event
 from bot.sandbox.generator import generate_archive, meeting_chats_from_archive
 
 SUMMARIES_PATH = "recordingReport/meetingArchiveSummaries"

@@ -6,7 +6,7 @@ and group chats; single- and multiple-answer polls (spelt ``single``/``single an
 ``multiple``/``multiple answers``) whose tallies, voters and respondents agree, most with a
 correct answer; Q&A answered, unanswered (``answers: []``) and dismissed (no ``answers``). Names
 and texts include quotes, backslashes, emoji, Arabic and Hebrew, markdown, ``<@all>`` and HTML
-(see :mod:`bot.sandbox.generator_text`). Times are UTC with a ``Z``.
+(see :mod:`bot.sandbox.generator.text`). Times are UTC with a ``Z``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from bot.sandbox import generator_text as words
-from bot.sandbox.generator_attendance import (
+from bot.sandbox.generator import text as words
+from bot.sandbox.generator.attendance import (
     Clock,
     Person,
     attend,

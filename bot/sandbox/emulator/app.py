@@ -1,7 +1,7 @@
 """A Webex API emulator (Flask) for tests, benchmarks and the offline sandbox.
 
 It plays ``https://webexapis.com/v1/`` under the ``/v1/`` prefix with in-memory state, reachable
-as ``app.extensions["webex_emulator"]`` (an :class:`~bot.sandbox.emulator_state.EmulatorState`).
+as ``app.extensions["webex_emulator"]`` (an :class:`~bot.sandbox.emulator.state.EmulatorState`).
 Responses follow the official OpenAPI subsets (copied to ``tests/schemas/webex-openapi/``); where
 Webex is silent, each endpoint module's docstring says what the emulator chose.
 
@@ -58,22 +58,20 @@ from flask import Flask, Response, g, request
 from requests.structures import CaseInsensitiveDict
 from werkzeug.exceptions import HTTPException
 
-from bot.sandbox import (
-    emulator_control,
-    emulator_meetings,
-    emulator_meetings_end,
-    emulator_messaging,
-    emulator_oauth,
-    emulator_webhooks,
-)
-from bot.sandbox.emulator_http import ApiError, error_response, state, tracking_id
-from bot.sandbox.emulator_oauth import (
+from bot.sandbox.emulator import control as emulator_control
+from bot.sandbox.emulator import meetings as emulator_meetings
+from bot.sandbox.emulator import meetings_end as emulator_meetings_end
+from bot.sandbox.emulator import messaging as emulator_messaging
+from bot.sandbox.emulator import oauth as emulator_oauth
+from bot.sandbox.emulator import webhooks as emulator_webhooks
+from bot.sandbox.emulator.http import ApiError, error_response, state, tracking_id
+from bot.sandbox.emulator.oauth import (
     SANDBOX_ADMIN_CLIENT_ID,
     SANDBOX_ADMIN_CLIENT_SECRET,
     SANDBOX_ADMIN_REFRESH_TOKEN,
     SANDBOX_SERVICE_APP_ID,
 )
-from bot.sandbox.emulator_seed import (
+from bot.sandbox.emulator.seed import (
     ADMIN_EMAIL,
     BOT_EMAIL,
     COMPLIANCE_EMAIL,
@@ -83,7 +81,7 @@ from bot.sandbox.emulator_seed import (
     load_fixtures_dir,
     load_seed,
 )
-from bot.sandbox.emulator_state import NO_RETRY_AFTER, EmulatorState, RequestRecord
+from bot.sandbox.emulator.state import NO_RETRY_AFTER, EmulatorState, RequestRecord
 
 SANDBOX_BOT_TOKEN = "sandbox-bot-token-not-a-secret"
 SANDBOX_ADMIN_TOKEN = "sandbox-admin-token-not-a-secret"

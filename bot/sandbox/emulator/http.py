@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Response, current_app, g, request
 
-from bot.sandbox.emulator_records import parse_iso
-from bot.sandbox.emulator_state import EmulatorState, Principal
+from bot.sandbox.emulator.records import parse_iso
+from bot.sandbox.emulator.state import EmulatorState, Principal
 
 JSON_TYPE = "application/json;charset=UTF-8"
 

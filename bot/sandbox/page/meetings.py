@@ -12,9 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from bot.recaps import normalise_email
-from bot.sandbox.emulator_meetings_end import release_due
-from bot.sandbox.emulator_seed import ADMIN_EMAIL
-from bot.sandbox.emulator_state import EmulatorState
+from bot.sandbox.emulator import ADMIN_EMAIL, EmulatorState, release_due
 
 bp = Blueprint("sandbox_meetings", __name__)
 SANDBOX_RECAP_DELAY = 5.0  # seconds from the end of a meeting to the bot's first look at its data

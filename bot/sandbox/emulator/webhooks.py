@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 from flask import Blueprint, Response, request
 
-from bot.sandbox.emulator_http import (
+from bot.sandbox.emulator.http import (
     ApiError,
     body_json,
     cursor_offset,
@@ -33,8 +33,8 @@ from bot.sandbox.emulator_http import (
     principal,
     state,
 )
-from bot.sandbox.emulator_records import format_iso, now_utc
-from bot.sandbox.emulator_state import EmulatorState
+from bot.sandbox.emulator.records import format_iso, now_utc
+from bot.sandbox.emulator.state import EmulatorState
 from bot.sandbox.ids import webex_id
 
 bp = Blueprint("emulator_webhooks", __name__)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, request
 
-from bot.sandbox.emulator_http import (
+from bot.sandbox.emulator.http import (
     JSON_TYPE,
     ApiError,
     cursor_offset,
@@ -26,7 +26,7 @@ from bot.sandbox.emulator_http import (
     state,
     time_param,
 )
-from bot.sandbox.emulator_records import format_iso, in_zone, now_utc, parse_iso
+from bot.sandbox.emulator.records import format_iso, in_zone, now_utc, parse_iso
 from bot.sandbox.ids import SITE_URL
 
 bp = Blueprint("emulator_meetings", __name__)

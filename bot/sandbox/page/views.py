@@ -18,12 +18,18 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
 
 from bot.resources import templates_dir
-from bot.sandbox import page_meetings
-from bot.sandbox.emulator_messaging import CARD_TYPE, MAX_TEXT_BYTES
-from bot.sandbox.emulator_seed import ADMIN_EMAIL, BOT_EMAIL, GROUP_ROOM_TITLE, USER_EMAIL
-from bot.sandbox.emulator_state import EmulatorState
-from bot.sandbox.page_meetings import seeded_archives
-from bot.sandbox.page_scripts import RendererSources
+from bot.sandbox.emulator import (
+    ADMIN_EMAIL,
+    BOT_EMAIL,
+    CARD_TYPE,
+    GROUP_ROOM_TITLE,
+    MAX_TEXT_BYTES,
+    USER_EMAIL,
+    EmulatorState,
+)
+from bot.sandbox.page import meetings as page_meetings
+from bot.sandbox.page.meetings import seeded_archives
+from bot.sandbox.page.scripts import RendererSources
 
 PAGE_DIR = templates_dir() / "sandbox"
 bp = Blueprint("sandbox_page", __name__, template_folder=str(PAGE_DIR), static_folder=str(PAGE_DIR / "static"),

@@ -8,7 +8,7 @@ import unicodedata
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from bot.sandbox import generator_text as words
+from bot.sandbox.generator import text as words
 
 
 class Person:

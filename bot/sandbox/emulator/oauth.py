@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, request
 
-from bot.sandbox.emulator_http import ApiError, body_json, json_response, principal, require_role, state
-from bot.sandbox.emulator_seed import ADMIN_EMAIL
-from bot.sandbox.emulator_state import EmulatorState
+from bot.sandbox.emulator.http import ApiError, body_json, json_response, principal, require_role, state
+from bot.sandbox.emulator.seed import ADMIN_EMAIL
+from bot.sandbox.emulator.state import EmulatorState
 
 bp = Blueprint("emulator_oauth", __name__)
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import html as html_lib
 import re
 
-from bot.sandbox.emulator_http import ApiError
-from bot.sandbox.emulator_messaging import CARD_TYPE, store_message
-from bot.sandbox.emulator_records import format_iso, now_utc
-from bot.sandbox.emulator_state import EmulatorState
-from bot.sandbox.emulator_webhooks import deliver_event
+from bot.sandbox.emulator.http import ApiError
+from bot.sandbox.emulator.messaging import CARD_TYPE, store_message
+from bot.sandbox.emulator.records import format_iso, now_utc
+from bot.sandbox.emulator.state import EmulatorState
+from bot.sandbox.emulator.webhooks import deliver_event
 from bot.sandbox.ids import webex_id
 
 _SPARK_MENTION = re.compile(r'<spark-mention[^>]*data-object-id="([^"]+)"')

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.errors import ConfigError
 
 # The renderer's own npm files, when the test harness is installed in this checkout (never shipped).
-_NPM = Path(__file__).resolve().parents[2] / "tests" / "renderer" / "node_modules"
+_NPM = Path(__file__).resolve().parents[3] / "tests" / "renderer" / "node_modules"
 
 
 @dataclass(frozen=True)

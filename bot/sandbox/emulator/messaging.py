@@ -12,7 +12,7 @@ import re
 
 from flask import Blueprint, Response, request
 
-from bot.sandbox.emulator_http import (
+from bot.sandbox.emulator.http import (
     ApiError,
     body_json,
     int_param,
@@ -21,9 +21,9 @@ from bot.sandbox.emulator_http import (
     principal,
     state,
 )
-from bot.sandbox.emulator_records import format_iso, now_utc, parse_iso
-from bot.sandbox.emulator_state import EmulatorState
-from bot.sandbox.emulator_webhooks import deliver_event
+from bot.sandbox.emulator.records import format_iso, now_utc, parse_iso
+from bot.sandbox.emulator.state import EmulatorState
+from bot.sandbox.emulator.webhooks import deliver_event
 from bot.sandbox.ids import person_id, webex_id
 
 bp = Blueprint("emulator_messaging", __name__)
