@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from test_bot_e2e_rig import EXAMPLE_ARCHIVE, SECRET, card_of, card_text, envelope, running_rig
+from tests.support.bot_rig import EXAMPLE_ARCHIVE, SECRET, card_of, card_text, envelope, running_rig
 
 from bot.sandbox.emulator import USER_EMAIL
 from bot.webex import sign

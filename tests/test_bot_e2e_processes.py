@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_bot_e2e_rig import EXAMPLE_ARCHIVE, SECRET, WEBHOOK_PATH, card_text, running_rig
+from tests.support.bot_rig import EXAMPLE_ARCHIVE, SECRET, WEBHOOK_PATH, card_text, running_rig
 
 from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN
 

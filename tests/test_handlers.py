@@ -6,7 +6,7 @@ import json
 
 import pytest
 import requests
-from test_bot_e2e_rig import EXAMPLE_ARCHIVE, card_of, card_text, running_rig
+from tests.support.bot_rig import EXAMPLE_ARCHIVE, card_of, card_text, running_rig
 
 from bot.sandbox.emulator import ADMIN_EMAIL, SANDBOX_ADMIN_TOKEN, USER_EMAIL
 

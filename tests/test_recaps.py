@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_recaps_rig import (
+from tests.support.recaps_rig import (
     DEADLINE,
     DELAY,
     end_meeting,

@@ -11,7 +11,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from test_recaps_rig import DELAY, end_meeting, recap_messages, recap_rig, subscribe
+from tests.support.recaps_rig import DELAY, end_meeting, recap_messages, recap_rig, subscribe
 
 from bot.cards import render_card
 from bot.context import Context, Services

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from test_recaps_rig import recap_rig, subscribe, visible_text
+from tests.support.recaps_rig import recap_rig, subscribe, visible_text
 
 from bot.chat import CommandUsageError, parse
 from bot.recaps import Rule, normalise_email, normalise_site, parse_rule, targets

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 import requests
-from test_bot_e2e_rig import EXAMPLE_ARCHIVE, SECRET, envelope, running_rig
+from tests.support.bot_rig import EXAMPLE_ARCHIVE, SECRET, envelope, running_rig
 
 from bot.app import create_app, jobs_of
 from bot.config import Settings

@@ -11,7 +11,7 @@ import re
 from contextlib import contextmanager
 
 import requests
-from test_bot_e2e_rig import SECRET, WEBHOOK_PATH, Rig, card_of, card_text, running_rig
+from tests.support.bot_rig import SECRET, WEBHOOK_PATH, Rig, card_of, card_text, running_rig
 
 from bot.recaps import marker
 from bot.sandbox.emulator import ADMIN_EMAIL, SANDBOX_ADMIN_TOKEN
