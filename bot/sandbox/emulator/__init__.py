@@ -19,7 +19,8 @@ from bot.sandbox.emulator.oauth import expire_minted_tokens, token_switches
 from bot.sandbox.emulator.ratelimit import RateLimit
 from bot.sandbox.emulator.records import TIME_KEYS, now_utc, parse_iso
 from bot.sandbox.emulator.seed import ADMIN_EMAIL, BOT_EMAIL, GROUP_ROOM_TITLE, USER_EMAIL
-from bot.sandbox.emulator.state import EmulatorState, person_id
+from bot.sandbox.emulator.state import EmulatorState
+from bot.sandbox.ids import person_id
 
 __all__ = [
     "ADMIN_EMAIL",

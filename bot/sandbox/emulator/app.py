@@ -41,12 +41,13 @@ one): send ``timezone: Asia/Shanghai`` to read the documented example back byte 
 
 Ending a meeting: ``state.end_meeting(host_email, ...)`` (``POST /_emulator/meetings/end``) stores a
 generated ended instance, publishes its archive and chats at once or late, and delivers the signed
-``meetings/ended`` webhook to org-owned webhooks (see ``emulator_meetings_end``).
+``meetings/ended`` webhook to org-owned webhooks (see ``bot.sandbox.emulator.meetings_end``).
 
 Switches: ``state.latency_ms``, ``state.inject_fault(...)`` (checked before the token, like a
 gateway in front of Webex), ``state.rate_limit`` (a token bucket per access token, see
-``emulator_ratelimit``), the request log ``state.requests`` (every ``/v1/`` call, 401s included);
-the same over HTTP (no auth, loopback only) under ``/_emulator/`` (see ``emulator_control``).
+``bot.sandbox.emulator.ratelimit``), the request log ``state.requests`` (every ``/v1/`` call, 401s
+included); the same over HTTP (no auth, loopback only) under ``/_emulator/`` (see
+``bot.sandbox.emulator.control``).
 """
 
 from __future__ import annotations
@@ -58,12 +59,12 @@ from flask import Flask, Response, g, request
 from requests.structures import CaseInsensitiveDict
 from werkzeug.exceptions import HTTPException
 
-from bot.sandbox.emulator import control as emulator_control
-from bot.sandbox.emulator import meetings as emulator_meetings
-from bot.sandbox.emulator import meetings_end as emulator_meetings_end
-from bot.sandbox.emulator import messaging as emulator_messaging
-from bot.sandbox.emulator import oauth as emulator_oauth
-from bot.sandbox.emulator import webhooks as emulator_webhooks
+import bot.sandbox.emulator.control as emulator_control
+import bot.sandbox.emulator.meetings as emulator_meetings
+import bot.sandbox.emulator.meetings_end as emulator_meetings_end
+import bot.sandbox.emulator.messaging as emulator_messaging
+import bot.sandbox.emulator.oauth as emulator_oauth
+import bot.sandbox.emulator.webhooks as emulator_webhooks
 from bot.sandbox.emulator.http import ApiError, error_response, state, tracking_id
 from bot.sandbox.emulator.oauth import (
     SANDBOX_ADMIN_CLIENT_ID,
@@ -81,7 +82,8 @@ from bot.sandbox.emulator.seed import (
     load_fixtures_dir,
     load_seed,
 )
-from bot.sandbox.emulator.state import NO_RETRY_AFTER, EmulatorState, RequestRecord
+from bot.sandbox.emulator.state import EmulatorState
+from bot.sandbox.emulator.types import NO_RETRY_AFTER, RequestRecord
 
 SANDBOX_BOT_TOKEN = "sandbox-bot-token-not-a-secret"
 SANDBOX_ADMIN_TOKEN = "sandbox-admin-token-not-a-secret"
@@ -139,7 +141,7 @@ def _before_request() -> Response | None:
             del emulator.requests[: len(emulator.requests) - MAX_LOGGED]
     if emulator.latency_ms:
         time.sleep(emulator.latency_ms / 1000)
-    if emulator.pending_releases:  # post-meeting data published late (emulator_meetings_end)
+    if emulator.pending_releases:  # post-meeting data published late (meetings_end)
         emulator_meetings_end.release_due(emulator, request.path)
     fault = emulator.take_fault(request.path)
     if fault is not None:

@@ -23,6 +23,8 @@ from dataclasses import asdict
 
 from flask import Blueprint, Response, jsonify, request
 
+import bot.sandbox.emulator.events as events
+import bot.sandbox.emulator.meetings_end as meetings_end
 from bot.sandbox.emulator.http import ApiError, state
 from bot.sandbox.emulator.ratelimit import RateLimit
 from bot.sandbox.emulator.records import parse_iso
@@ -134,7 +136,7 @@ def add_meeting() -> Response:
 
 @bp.post("/meetings/end")
 def end_meeting() -> Response:
-    """End a generated meeting now; ``meetings/ended`` goes to the org webhooks (see ``emulator_meetings_end``)."""
+    """End a generated meeting now; ``meetings/ended`` goes to the org webhooks (see ``meetings_end``)."""
     data = _body()
     options = {"title": data.get("title") or None, "seed": data.get("seed"),
                "participants": data.get("participants", 12), "chats": data.get("chats", 30),
@@ -149,7 +151,7 @@ def end_meeting() -> Response:
     options.update({k: int(options[k]) for k in ("participants", "chats", "late_requests", "seed")
                     if options[k] is not None})
     try:
-        return jsonify(state().end_meeting(data["hostEmail"].strip(), **options))
+        return jsonify(meetings_end.end_meeting(state(), host_email=data["hostEmail"].strip(), **options))
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None
 
@@ -166,8 +168,8 @@ def post_as() -> Response:
     """A person says something in a room (webhooks fire)."""
     data = _body()
     try:
-        return jsonify(state().post_as(data.get("personEmail", ""), data.get("roomId", ""), data.get("text", ""),
-                                       html=data.get("html")))
+        return jsonify(events.post_as(state(), data.get("personEmail", ""), data.get("roomId", ""),
+                                      data.get("text", ""), html=data.get("html")))
     except KeyError as exc:
         raise ApiError(404, str(exc)) from None
 
@@ -177,8 +179,8 @@ def submit_card() -> Response:
     """A person presses a card's Action.Submit (webhooks fire)."""
     data = _body()
     try:
-        return jsonify(state().submit_card(data.get("personEmail", ""), data.get("messageId", ""),
-                                           data.get("inputs") or {}))
+        return jsonify(events.submit_card(state(), data.get("personEmail", ""), data.get("messageId", ""),
+                                          data.get("inputs") or {}))
     except KeyError as exc:
         raise ApiError(404, str(exc)) from None
 

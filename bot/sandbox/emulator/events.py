@@ -15,21 +15,21 @@ import re
 from bot.sandbox.emulator.http import ApiError
 from bot.sandbox.emulator.messaging import CARD_TYPE, store_message
 from bot.sandbox.emulator.records import format_iso, now_utc
-from bot.sandbox.emulator.state import EmulatorState
 from bot.sandbox.emulator.webhooks import deliver_event
+from bot.sandbox.emulator.world import EmulatorWorld
 from bot.sandbox.ids import webex_id
 
 _SPARK_MENTION = re.compile(r'<spark-mention[^>]*data-object-id="([^"]+)"')
 
 
-def _person(emulator: EmulatorState, email: str) -> dict:
+def _person(emulator: EmulatorWorld, email: str) -> dict:
     person = emulator.person_by_email(email)
     if person is None:
         raise KeyError(f"no person {email!r}")
     return person
 
 
-def _mention_bot(emulator: EmulatorState, text: str) -> tuple[str, str | None, list[str]]:
+def _mention_bot(emulator: EmulatorWorld, text: str) -> tuple[str, str | None, list[str]]:
     """(text, html, mentionedPeople) for a text that may say ``@Recap``."""
     bot = emulator.people.get(emulator.bot_id or "")
     if bot is None:
@@ -44,7 +44,7 @@ def _mention_bot(emulator: EmulatorState, text: str) -> tuple[str, str | None, l
     return pattern.sub(bot["displayName"], text), html, [bot["id"]]
 
 
-def post_as(emulator: EmulatorState, person_email: str, room_id: str, text: str, *, html: str | None = None) -> dict:
+def post_as(emulator: EmulatorWorld, person_email: str, room_id: str, text: str, *, html: str | None = None) -> dict:
     """Store a message from a person and deliver ``messages/created`` to matching webhooks."""
     person = _person(emulator, person_email)
     room = emulator.rooms.get(room_id)
@@ -79,7 +79,7 @@ def _submit_data(card: dict, title: str | None) -> dict:
     raise KeyError(f"the card has no Action.Submit titled {title!r}")
 
 
-def submit_card(emulator: EmulatorState, person_email: str, message_id: str, inputs: dict, *,
+def submit_card(emulator: EmulatorWorld, person_email: str, message_id: str, inputs: dict, *,
                 data: dict | None = None, action_title: str | None = None) -> dict:
     """Record a card submission and deliver ``attachmentActions/created``; return the attachment action."""
     person = _person(emulator, person_email)

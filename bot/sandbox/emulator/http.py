@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Response, current_app, g, request
 
 from bot.sandbox.emulator.records import parse_iso
-from bot.sandbox.emulator.state import EmulatorState, Principal
+from bot.sandbox.emulator.types import Principal
+from bot.sandbox.emulator.world import EmulatorWorld
 
 JSON_TYPE = "application/json;charset=UTF-8"
 
@@ -57,8 +58,8 @@ def json_response(data: Any, status: int = 200, *, link: str | None = None) -> R
     return response
 
 
-def state() -> EmulatorState:
-    """The emulator state of the current app."""
+def state() -> EmulatorWorld:
+    """The emulator state of the current app (an ``EmulatorState``; endpoints need only its data)."""
     return current_app.extensions["webex_emulator"]
 
 

@@ -15,30 +15,19 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.sandbox.emulator import records
-from bot.sandbox.emulator.state import EmulatorState
+import bot.sandbox.emulator.records as records
+from bot.sandbox.emulator.types import PendingRelease
 from bot.sandbox.emulator.webhooks import deliver_event
+from bot.sandbox.emulator.world import EmulatorWorld
 from bot.sandbox.generator import generate_archive, meeting_chats_from_archive
 
 SUMMARIES_PATH = "recordingReport/meetingArchiveSummaries"
 MAX_PARTICIPANTS, MAX_CHATS = 2_000, 10_000
 
 
-@dataclass
-class PendingRelease:
-    """Post-meeting data waiting for its time: the archive detail, its meeting's id, its chats."""
-
-    archive: dict
-    meeting_id: str
-    chats: list[dict]
-    release_at: float  # time.monotonic() deadline (0 when only the request count matters)
-    requests_left: int  # archive-summary listings still to answer without it
-
-
-def end_meeting(emulator: EmulatorState, *, host_email: str, title: str | None = None, seed: int | None = None,
+def end_meeting(emulator: EmulatorWorld, *, host_email: str, title: str | None = None, seed: int | None = None,
                 participants: int = 12, chats: int = 30, late_seconds: float = 0.0, late_requests: int = 0,
                 deliver: bool = True) -> dict:
     """End a generated meeting now; return its instance (plus ``archiveId`` and ``deliveries``, the webhooks due)."""
@@ -71,7 +60,7 @@ def archive_ending_now(seed: int, *, title: str | None, host: tuple[str, str], p
     return generate_archive(seed, start=records.now_utc().replace(microsecond=0) - length, **options)
 
 
-def deliver_ended(emulator: EmulatorState, meeting: dict) -> int:
+def deliver_ended(emulator: EmulatorWorld, meeting: dict) -> int:
     """Deliver ``meetings/ended`` for a meeting instance to the org's webhooks; return how many were due."""
     data = {"id": meeting["id"], "meetingType": "meeting", "timezone": "UTC", "start": meeting["start"],
             "end": meeting["end"], "hostUserId": meeting["hostUserId"], "state": "ended",
@@ -79,7 +68,7 @@ def deliver_ended(emulator: EmulatorState, meeting: dict) -> int:
     return deliver_event(emulator, "meetings", "ended", data, actor_id=meeting["hostUserId"])
 
 
-def release_due(emulator: EmulatorState, path: str = "") -> int:
+def release_due(emulator: EmulatorWorld, path: str = "") -> int:
     """Publish the pending archives whose time has come (``path``: the request about to be answered)."""
     listing = path.lstrip("/").removeprefix("v1/").startswith(SUMMARIES_PATH)
     now = time.monotonic()
@@ -94,6 +83,6 @@ def release_due(emulator: EmulatorState, path: str = "") -> int:
     return len(ready)
 
 
-def _publish(emulator: EmulatorState, pending: PendingRelease, created: datetime) -> None:
+def _publish(emulator: EmulatorWorld, pending: PendingRelease, created: datetime) -> None:
     emulator.add_archive(pending.archive, created=created)
     emulator.add_meeting_chats(pending.meeting_id, pending.chats, replace=True)

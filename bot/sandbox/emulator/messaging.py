@@ -22,8 +22,8 @@ from bot.sandbox.emulator.http import (
     state,
 )
 from bot.sandbox.emulator.records import format_iso, now_utc, parse_iso
-from bot.sandbox.emulator.state import EmulatorState
 from bot.sandbox.emulator.webhooks import deliver_event
+from bot.sandbox.emulator.world import EmulatorWorld
 from bot.sandbox.ids import person_id, webex_id
 
 bp = Blueprint("emulator_messaging", __name__)
@@ -57,7 +57,7 @@ def get_room(room_id: str) -> Response:
     return json_response(state().rooms[room_id])
 
 
-def mentions(markdown: str | None, emulator: EmulatorState) -> tuple[list[str], list[str]]:
+def mentions(markdown: str | None, emulator: EmulatorWorld) -> tuple[list[str], list[str]]:
     """(mentionedPeople ids, mentionedGroups) of a markdown text (``<@personEmail:…>``, ``<@all>``)."""
     people = []
     for kind, value in _MENTION.findall(markdown or ""):
@@ -67,7 +67,7 @@ def mentions(markdown: str | None, emulator: EmulatorState) -> tuple[list[str], 
     return people, (["all"] if "<@all>" in (markdown or "") else [])
 
 
-def store_message(emulator: EmulatorState, sender_id: str, room_id: str, fields: dict) -> dict:
+def store_message(emulator: EmulatorWorld, sender_id: str, room_id: str, fields: dict) -> dict:
     """Validate and store a message; ``fields`` may hold text, markdown, html, files, attachments, parentId."""
     room = emulator.rooms.get(room_id)
     if room is None or not emulator.is_member(room_id, sender_id):
@@ -97,7 +97,7 @@ def store_message(emulator: EmulatorState, sender_id: str, room_id: str, fields:
     return message
 
 
-def _check_parent(emulator: EmulatorState, parent_id: str | None, room_id: str) -> None:
+def _check_parent(emulator: EmulatorWorld, parent_id: str | None, room_id: str) -> None:
     if not parent_id:
         return
     parent = emulator.messages.get(parent_id)
@@ -167,7 +167,7 @@ def create_message() -> Response:
     return json_response(answer)
 
 
-def visible(emulator: EmulatorState, message: dict, reader_id: str, role: str) -> bool:
+def visible(emulator: EmulatorWorld, message: dict, reader_id: str, role: str) -> bool:
     """Whether ``reader_id`` may read ``message`` (room member; a bot in a group only when involved)."""
     if not emulator.is_member(message["roomId"], reader_id):
         return False

@@ -26,7 +26,7 @@ from flask import Blueprint, Response, request
 
 from bot.sandbox.emulator.http import ApiError, body_json, json_response, principal, require_role, state
 from bot.sandbox.emulator.seed import ADMIN_EMAIL
-from bot.sandbox.emulator.state import EmulatorState
+from bot.sandbox.emulator.world import EmulatorWorld
 
 bp = Blueprint("emulator_oauth", __name__)
 
@@ -53,17 +53,17 @@ class TokenSwitches:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
-_switches: weakref.WeakKeyDictionary[EmulatorState, TokenSwitches] = weakref.WeakKeyDictionary()
+_switches: weakref.WeakKeyDictionary[EmulatorWorld, TokenSwitches] = weakref.WeakKeyDictionary()
 _switches_lock = threading.Lock()
 
 
-def token_switches(emulator: EmulatorState) -> TokenSwitches:
+def token_switches(emulator: EmulatorWorld) -> TokenSwitches:
     """The token switches of an emulator (created on first use)."""
     with _switches_lock:
         return _switches.setdefault(emulator, TokenSwitches())
 
 
-def expire_minted_tokens(emulator: EmulatorState) -> int:
+def expire_minted_tokens(emulator: EmulatorWorld) -> int:
     """End every minted access token now (the fixed sandbox tokens stay); return how many."""
     switches = token_switches(emulator)
     with switches.lock:

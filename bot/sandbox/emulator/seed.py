@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.sandbox.emulator.records import now_utc
-from bot.sandbox.emulator.state import EmulatorState
+from bot.sandbox.emulator.world import EmulatorWorld
 from bot.sandbox.generator import generate_archive, meeting_chats_from_archive
 from bot.sandbox.ids import person_id
 
@@ -26,7 +26,7 @@ PRINCIPALS = (  # (role, e-mail, display name, person type)
 )
 
 
-def add_principals(emulator: EmulatorState, tokens: dict[str, str]) -> None:
+def add_principals(emulator: EmulatorWorld, tokens: dict[str, str]) -> None:
     """The bot and the three people behind the sandbox tokens, a 1:1 room each with the bot, one group room."""
     for role, email, name, kind in PRINCIPALS:
         emulator.add_person(email, name, type=kind)
@@ -46,13 +46,13 @@ def _read_json(path: Path, kind: type) -> Any:
     return data
 
 
-def _add_archive_with_chats(emulator: EmulatorState, detail: dict) -> None:
+def _add_archive_with_chats(emulator: EmulatorWorld, detail: dict) -> None:
     """An archive, its meeting, and post-meeting chats that repeat the archive's chat."""
     meeting = emulator.add_archive(detail)
     emulator.add_meeting_chats(meeting["id"], meeting_chats_from_archive(detail, meeting["id"]), replace=True)
 
 
-def load_fixtures_dir(emulator: EmulatorState, folder: Path) -> None:
+def load_fixtures_dir(emulator: EmulatorWorld, folder: Path) -> None:
     """Add ``folder/archives/*.json`` (archive details) then ``folder/chats/<meetingInstanceId>.json``."""
     if not folder.is_dir():
         raise ValueError(f"{folder}: not a folder")
@@ -82,7 +82,7 @@ def _bare_meeting(meeting_id: str, items: list[dict]) -> dict:
     return meeting
 
 
-def load_seed(emulator: EmulatorState, folder: Path = FIXTURES) -> None:
+def load_seed(emulator: EmulatorWorld, folder: Path = FIXTURES) -> None:
     """The built-in sandbox world: hosts, the documented example archive, and generated recent meetings."""
     seed = _read_json(folder / "seed.json", dict)
     group = next(r for r in emulator.rooms.values() if r["title"] == GROUP_ROOM_TITLE)
@@ -98,7 +98,7 @@ def load_seed(emulator: EmulatorState, folder: Path = FIXTURES) -> None:
         _add_archive_with_chats(emulator, _generated(emulator, spec, today))
 
 
-def _generated(emulator: EmulatorState, spec: dict, today) -> dict:
+def _generated(emulator: EmulatorWorld, spec: dict, today) -> dict:
     hour, minute = (int(x) for x in spec.get("startUtc", "09:00").split(":"))
     start = datetime.combine(today - timedelta(days=int(spec.get("daysAgo", 1))), time(hour, minute),
                              tzinfo=now_utc().tzinfo)

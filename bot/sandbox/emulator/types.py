@@ -1,4 +1,7 @@
-"""Small records the emulator keeps: logged requests, pending faults, whom a token stands for."""
+"""Small records the emulator keeps: logged requests, faults, principals, deliveries, late releases.
+
+They import nothing of the emulator, so the state and every endpoint module can share them.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +46,31 @@ class Principal:
 
     person_id: str
     role: str
+
+
+@dataclass
+class Delivery:
+    """One POST the emulator made to a webhook target."""
+
+    webhook_id: str
+    target_url: str
+    resource: str
+    event: str
+    body: dict
+    headers: dict
+    status: int | None = None
+    error: str | None = None
+
+
+@dataclass
+class PendingRelease:
+    """Post-meeting data waiting for its time: the archive detail, its meeting's id, its chats."""
+
+    archive: dict
+    meeting_id: str
+    chats: list[dict]
+    release_at: float  # time.monotonic() deadline (0 when only the request count matters)
+    requests_left: int  # archive-summary listings still to answer without it
 
 
 def normalise_path(path: str | None) -> str:

@@ -17,7 +17,6 @@ import hmac
 import json
 import threading
 import time
-from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -34,7 +33,8 @@ from bot.sandbox.emulator.http import (
     state,
 )
 from bot.sandbox.emulator.records import format_iso, now_utc
-from bot.sandbox.emulator.state import EmulatorState
+from bot.sandbox.emulator.types import Delivery
+from bot.sandbox.emulator.world import EmulatorWorld
 from bot.sandbox.ids import webex_id
 
 bp = Blueprint("emulator_webhooks", __name__)
@@ -50,20 +50,6 @@ DISABLE_AFTER, DISABLE_WINDOW = 100, 300.0
 NOT_FOUND = "The requested resource could not be found."
 # The emulator is offline by design: deliveries go to this machine only (others are recorded as failed).
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-@dataclass
-class Delivery:
-    """One POST the emulator made to a webhook target."""
-
-    webhook_id: str
-    target_url: str
-    resource: str
-    event: str
-    body: dict
-    headers: dict
-    status: int | None = None
-    error: str | None = None
 
 
 def _require_fields(data: dict, names: tuple[str, ...]) -> None:
@@ -156,7 +142,7 @@ def delete_webhook(webhook_id: str) -> Response:
 
 # --- deliveries ------------------------------------------------------------------------------
 
-def _sees(emulator: EmulatorState, webhook: dict, resource: str, data: dict) -> bool:
+def _sees(emulator: EmulatorWorld, webhook: dict, resource: str, data: dict) -> bool:
     """Whether the webhook's owner could see this event (org-owned webhooks see everything)."""
     if webhook["ownedBy"] == "org":
         return True
@@ -199,7 +185,7 @@ def _matches(webhook: dict, resource: str, event: str) -> bool:
     return webhook["event"] == event or (webhook["event"] == "all" and event in ("created", "updated", "deleted"))
 
 
-def deliver_event(emulator: EmulatorState, resource: str, event: str, data: dict, *, actor_id: str) -> int:
+def deliver_event(emulator: EmulatorWorld, resource: str, event: str, data: dict, *, actor_id: str) -> int:
     """Send the event to every matching webhook in a background thread; return how many were due."""
     with emulator.lock:
         hooks = [dict(w) for w in emulator.webhooks.values()
@@ -220,7 +206,7 @@ def _event_data(resource: str, data: dict) -> dict:
     return {k: data[k] for k in keys if k in data} if keys else dict(data)
 
 
-def _post(emulator: EmulatorState, webhook: dict, envelope: dict) -> None:
+def _post(emulator: EmulatorWorld, webhook: dict, envelope: dict) -> None:
     body = json.dumps(envelope).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "Webex-Emulator/1.0"}
     if webhook.get("secret"):
@@ -241,7 +227,7 @@ def _post(emulator: EmulatorState, webhook: dict, envelope: dict) -> None:
         emulator.delivered.notify_all()
 
 
-def _count_failure(emulator: EmulatorState, webhook_id: str) -> None:
+def _count_failure(emulator: EmulatorWorld, webhook_id: str) -> None:
     """Disable a webhook after 100 failed deliveries within 5 minutes, as Webex does."""
     now = time.monotonic()
     recent = [t for t in emulator.failures.get(webhook_id, []) if now - t < DISABLE_WINDOW] + [now]

@@ -8,7 +8,7 @@ import unicodedata
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from bot.sandbox.generator import text as words
+import bot.sandbox.generator.text as words
 
 
 class Person:

@@ -16,7 +16,7 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from bot.sandbox.generator import text as words
+import bot.sandbox.generator.text as words
 from bot.sandbox.generator.attendance import (
     Clock,
     Person,

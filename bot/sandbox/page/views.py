@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, send_file
 
+import bot.sandbox.page.meetings as page_meetings
 from bot.resources import templates_dir
 from bot.sandbox.emulator import (
     ADMIN_EMAIL,
@@ -27,7 +28,6 @@ from bot.sandbox.emulator import (
     USER_EMAIL,
     EmulatorState,
 )
-from bot.sandbox.page import meetings as page_meetings
 from bot.sandbox.page.meetings import seeded_archives
 from bot.sandbox.page.scripts import RendererSources
 
