@@ -17,6 +17,14 @@ from bot.errors import ConfigError
 DEFAULT_API_URL = "https://webexapis.com/v1/"
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _DOMAIN = re.compile(r"^@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+# SQLAlchemy's own URL pattern (sqlalchemy.engine.url._parse_url), so DATABASE_URL is judged as the engine will.
+_DATABASE_URL = re.compile(r"""
+    (?P<name>[\w+]+)://
+    (?:(?P<username>[^:/]*)(?::(?P<password>[^@]*))?@)?
+    (?:(?:\[(?P<ipv6host>[^/?]+)\]|(?P<ipv4host>[^/:?]+))?(?::(?P<port>[^/?]*))?)?
+    (?:/(?P<database>[^?]*))?
+    (?:\?(?P<query>.*))?
+    """, re.X)
 
 
 class Secret(str):
@@ -166,17 +174,24 @@ def _timezone(value: str, name: str) -> str:
 
 
 def _database_url(value: str) -> str:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        url = make_url(value)
-    except ArgumentError:
+    # The shape SQLAlchemy's make_url accepts (bot.storage alone imports SQLAlchemy): scheme[+driver]://… with,
+    # if present, a numeric port. Only the backend name is echoed, never the URL (it may hold a password).
+    url = _DATABASE_URL.match(value)
+    if url is None or url.group("port") is not None and not _is_int(url.group("port")):
         raise ConfigError("DATABASE_URL must be a SQLAlchemy URL such as sqlite:///recap.db or "
-                          "postgresql+psycopg://user@host/db") from None
-    if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ConfigError(f"DATABASE_URL must use sqlite or postgresql, got {url.get_backend_name()!r}")
+                          "postgresql+psycopg://user@host/db")
+    backend = url.group("name").split("+")[0]
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(f"DATABASE_URL must use sqlite or postgresql, got {backend!r}")
     return value
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _queue_url(value: str) -> str:

@@ -54,6 +54,7 @@ def test_admins_match_addresses_and_domains(email, allowed):
     ({"RECAP_PUBLIC_URL": "recap.example.com"}, "RECAP_PUBLIC_URL"),
     ({"RECAP_ADMINS": "alice, @"}, "RECAP_ADMINS"),
     ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+    ({"DATABASE_URL": "postgresql://recap@127.0.0.1:port/db"}, "DATABASE_URL"),  # SQLAlchemy could not build it
     ({"QUEUE_URL": "amqp://x"}, "QUEUE_URL"),
     ({"RECAP_HTTP_TIMEOUT": "soon"}, "RECAP_HTTP_TIMEOUT"),
     ({"WEBEX_BOT_TOKEN": BOT}, "WEBEX_WEBHOOK_SECRET"),

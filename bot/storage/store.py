@@ -1,4 +1,4 @@
-"""Recap's state in a SQL database: webhook de-duplication, space settings, the audit log, subscriptions.
+"""Recap's state in a SQL database: webhook de-duplication, space settings, the audit log, subscriptions, deliveries.
 
 Everything that must hold across processes (several web and worker processes) lives here, keyed by
 unique constraints, never in process memory. Callers get plain dataclasses back, never ORM objects.
@@ -12,17 +12,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, create_engine, delete, event, select, text
+from sqlalchemy import Engine, create_engine, delete, event, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from bot.config import Settings
+from bot.storage.deliveries import DeliveryQueries  # also registers the recap_deliveries table on Base
 from bot.storage.job_ledger import JobLedger  # also registers the job_ledger table on Base
 from bot.storage.models import AuditEntry, Base, RoomSetting, SeenEvent, utcnow
-from bot.storage.subscriptions import SubscriptionQueries  # also registers its tables on Base
+from bot.storage.subscriptions import SubscriptionQueries  # also registers the subscriptions table on Base
 from bot.storage.tokens import TokenCipher, TokenStore  # also registers the oauth_tokens table on Base
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,11 @@ class AuditRecord:
     outcome: str
 
 
-class Store(SubscriptionQueries):
+class Store(SubscriptionQueries, DeliveryQueries):
     """Queries over one database; safe to share between threads (one short session per call).
 
-    Subscriptions and the recap delivery ledger come from ``SubscriptionQueries`` (``bot.storage.subscriptions``).
+    Subscriptions come from ``SubscriptionQueries`` (``bot.storage.subscriptions``), the recap delivery ledger
+    from ``DeliveryQueries`` (``bot.storage.deliveries``).
     """
 
     def __init__(self, engine: Engine):
@@ -53,7 +55,16 @@ class Store(SubscriptionQueries):
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     def __repr__(self) -> str:
-        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+        return f"Store({display_url(self.engine.url)!r})"
+
+    @property
+    def schema_tables(self) -> tuple[str, ...]:
+        """The names of Recap's tables, sorted."""
+        return tuple(sorted(Base.metadata.tables))
+
+    def missing_tables(self) -> list[str]:
+        """Recap's tables the database does not have yet, sorted (``create_schema`` makes them)."""
+        return sorted(set(Base.metadata.tables) - set(inspect(self.engine).get_table_names()))
 
     def create_schema(self) -> None:
         """Create the tables that do not exist yet (several processes may race to do it at start)."""
@@ -84,6 +95,10 @@ class Store(SubscriptionQueries):
         """Raise when the database cannot answer a trivial query."""
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+
+    def close(self) -> None:
+        """Close the pooled connections (a later query opens new ones)."""
+        self.engine.dispose()
 
     # --- webhook de-duplication -----------------------------------------------------------
 
@@ -163,6 +178,11 @@ def _storable(value: str, limit: int) -> str:
         except UnicodeEncodeError:
             pass
     return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def display_url(database_url: str | URL) -> str:
+    """``DATABASE_URL`` fit to show: the password, if any, replaced by ``***``."""
+    return make_url(database_url).render_as_string(hide_password=True)
 
 
 def create_engine_for(database_url: str) -> Engine:
