@@ -7,7 +7,7 @@ graceful signal lets running jobs finish; its other one stops the consumer at on
 ``SIGNAL_INTERRUPTED`` for the running jobs. ``recap worker`` makes SIGTERM the graceful one (what Procfile
 platforms, systemd and Docker send), so SIGINT is the immediate stop. Jobs still queued or scheduled survive any
 death. The tests below pin each of these facts on both back ends, so a change in Huey or in ``recap worker`` shows
-up here. Getting a dead worker's job back is Recap's own job ledger (``bot/jobs_ledger.py``, tested in
+up here. Getting a dead worker's job back is Recap's own job ledger (``bot/jobs/ledger.py``, tested in
 ``test_job_ledger.py``).
 """
 

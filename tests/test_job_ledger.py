@@ -202,8 +202,7 @@ def dies_once(moment: str):
                 begun()  # the ledger notes the post as begun, then the worker dies before the HTTP call
                 raise KeyboardInterrupt
 
-            ctx.on_post = die
-            handlers.handle_event(ctx, payload)
+            handlers.handle_event(ctx.about(on_post=die), payload)  # a context is immutable: a copy that dies
         else:
             handlers.handle_event(ctx, payload)
             raise KeyboardInterrupt

@@ -2,7 +2,25 @@
 
 The only package that imports Huey."""
 
+from bot.jobs.backend import close_huey, create_huey
 from bot.jobs.ledger import subject
-from bot.jobs.runner import Jobs, RetryPolicy, TaskFunction, create_huey, create_jobs
+from bot.jobs.runner import QueuedJob, RetryPolicy, Runner
+from bot.jobs.table import AnswerCheck, FailureReport, TaskFunction, TaskTable
+from bot.jobs.tasks import Jobs, create_jobs, default_table, default_tasks
 
-__all__ = ["Jobs", "RetryPolicy", "TaskFunction", "create_huey", "create_jobs", "subject"]
+__all__ = [
+    "AnswerCheck",
+    "FailureReport",
+    "Jobs",
+    "QueuedJob",
+    "RetryPolicy",
+    "Runner",
+    "TaskFunction",
+    "TaskTable",
+    "close_huey",
+    "create_huey",
+    "create_jobs",
+    "default_table",
+    "default_tasks",
+    "subject",
+]

@@ -1,4 +1,4 @@
-"""Huey for ``bot.jobs.runner``: the instance a ``QUEUE_URL`` names, and a consumer embedded in another program."""
+"""Huey for ``bot.jobs.runner``: the instance a ``QUEUE_URL`` names, closing it, and a consumer embedded elsewhere."""
 
 from __future__ import annotations
 
@@ -34,6 +34,14 @@ def create_huey(queue_url: str, *, name: str = "recap") -> Huey:
     raise ConfigError(f"QUEUE_URL must be sqlite:///FILE, redis://HOST:PORT/DB or memory://, got {queue_url!r}")
 
 
+def close_huey(huey: Huey) -> None:
+    """Release what a Huey holds open: Redis's connection pool, SQLite's connection (a later call reopens them)."""
+    storage = huey.storage
+    if hasattr(storage, "pool"):
+        storage.pool.disconnect()  # Redis
+    elif hasattr(storage, "close"):
+        storage.close()  # SQLite
+
 
 class WakeableWorker(Worker):
     """A worker whose idle wait ends as soon as a job is queued in this process."""
@@ -43,6 +51,7 @@ class WakeableWorker(Worker):
         self.wake = wake
 
     def sleep(self) -> None:
+        """Wait while idle: until a job is queued here, or the back-off delay passes."""
         self.wake.wait(min(self.delay, self.max_delay))
         self.wake.clear()
         self.delay = min(self.delay * self.backoff, self.max_delay)

@@ -6,11 +6,12 @@ dead (or frozen for a whole lease), never because it is slow. The sweep (a perio
 queues again the jobs whose lease lapsed and those still queued ``GRACE_LEASES`` leases after their time.
 
 A job whose worker died after it began posting a bot message may have answered already, and Webex has
-no idempotent post. The runner (``bot.jobs.runner``) asks ``bot.chat.recovery`` whether the answer is in the
-space: in a 1:1 space it can tell, and a job whose answer is provably absent runs again (exactly once).
-Otherwise (the answer found, or a group space, which a bot cannot read) it is recorded here instead (log
-and audit line) and not run again: at most once, as automatic recaps in a group space are after an expired
-claim. Jobs that keep a ledger of their own (``rerun_safe``) always run again.
+no idempotent post. The runner (``bot.jobs.runner``) asks the job's answer check in the task table (for
+commands, ``bot.chat.recovery``) whether the answer is in the space: in a 1:1 space it can tell, and a job
+whose answer is provably absent runs again (exactly once). Otherwise (the answer found, or a group space,
+which a bot cannot read) it is recorded here instead (log and audit line) and not run again: at most once,
+as automatic recaps in a group space are after an expired claim. Jobs that keep a ledger of their own
+(``rerun_safe``) always run again.
 """
 
 from __future__ import annotations
@@ -96,11 +97,12 @@ class Claim:
         """Stop renewing the lease (after ``finish`` or ``retry``, or when the run ended abnormally)."""
         self.heartbeat.release(self.token)
 
-    def record_interrupted(self, ctx: Context, task: str, found: str) -> None:
-        """Log and audit a run that died after it began posting; unless its answer is ``absent``, close the job.
+    def record_interrupted(self, ctx: Context, task: str, found: str | None) -> bool:
+        """Log and audit a run that died after it began posting; True when it should run again (answer ``absent``).
 
-        ``found`` is ``bot.chat.recovery``'s verdict: ``absent`` (run it again now), ``found`` (the
-        answer is out) or ``unknowable`` (it may be: not answered again, at most once).
+        ``found`` is the verdict of the job's answer check (``bot.chat.recovery`` for commands): ``absent``
+        (run it again now), ``found`` (the answer is out), ``unknowable`` or None for a job that has no check
+        (it may be out: not answered again, at most once). Unless ``absent``, the job is closed here.
         """
         outcomes = {"absent": "retried: the worker stopped before its answer reached the space; answering again",
                     "found": "ok: the worker stopped after answering; the answer is in the space"}
@@ -108,8 +110,10 @@ class Claim:
         (log.info if found == "found" else log.warning)(
             "job %s (%s): its worker died while posting; %s", self.job.id, task, outcome.split(": ", 1)[1])
         ctx.audit("interrupted", (subject(self.job.payload),), outcome)  # the webhook event it was answering
-        if found != "absent":
-            self.finish()
+        if found == "absent":
+            return True
+        self.finish()
+        return False
 
     def retry(self, attempt: int, due_at: datetime) -> None:
         """The job goes back to ``queued`` for ``attempt``, due at ``due_at`` (queue it after this)."""

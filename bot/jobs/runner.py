@@ -1,9 +1,9 @@
-"""The job queue: Huey from ``QUEUE_URL``, one generic task that runs named jobs, and the retry policy.
+"""The generic queue runner: one Huey task that runs named jobs from a ``TaskTable``, and the retry policy.
 
-Jobs are looked up by name in an explicit table (``default_tasks``) and receive JSON-able payloads
-only (ids and event dicts, never clients or ORM objects). ``WebexRetryLater`` re-schedules the job
+The runner names no job: the table it is given does (Recap's is ``bot.jobs.tasks``). Jobs receive JSON-able
+payloads only (ids and event dicts, never clients or ORM objects). ``WebexRetryLater`` re-schedules the job
 ``retry_after`` seconds later instead of sleeping a worker; other transient failures back off
-exponentially; both are capped, and a job that finally fails tells the user with an error card.
+exponentially; both are capped, and a job that finally fails is handed to the table's ``report_failure``.
 Every job has a row in the job ledger while it is queued or running (``bot.jobs.ledger``): Huey
 forgets a job whose worker dies, the ledger's sweep queues it again.
 """
@@ -14,39 +14,23 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from huey import crontab
 from huey.api import Huey
 from huey.consumer import Consumer
-from sqlalchemy.exc import OperationalError
 
-from bot.chat import handlers
-from bot.chat import recovery as handlers_recovery
-from bot.context import Context, Services
+from bot.context import Context, Services, failed_in
 from bot.errors import UsageError, WebexRetryLater
-from bot.jobs.backend import EmbeddedConsumer, create_huey
+from bot.jobs.backend import EmbeddedConsumer, close_huey
 from bot.jobs.ledger import Claim, JobLeases
-from bot.recaps import delivery as recaps_delivery
-from bot.recaps import pipeline as recaps
-from bot.storage import LedgerJob
+from bot.jobs.table import TaskTable
+from bot.storage import LedgerJob, is_transient
 
 log = logging.getLogger(__name__)
-TaskFunction = Callable[[Context, dict], None]
-__all__ = ["Jobs", "QueuedJob", "RetryPolicy", "TaskFunction", "create_huey", "create_jobs", "default_tasks"]
+__all__ = ["QueuedJob", "RetryPolicy", "Runner"]
 SEEN_EVENTS_KEPT = timedelta(days=7)
-# Jobs that keep a ledger of their own and check it, so running them again after a crash is always safe.
-RERUN_SAFE = frozenset({"meeting_ended", recaps_delivery.DELIVERY_TASK})
-# Jobs that can tell whether an interrupted run's answer reached its space (the others stay at most once).
-ANSWER_CHECKS: dict[str, Callable[[Context, dict], str]] = {"event": handlers_recovery.answer_in_space}
-
-
-def default_tasks() -> dict[str, TaskFunction]:
-    """The job table: name → function(ctx, payload). Add entries here (or pass ``tasks=``), never by import."""
-    return {"event": handlers.handle_event, "meeting_ended": recaps.on_meeting_ended,
-            recaps_delivery.DELIVERY_TASK: recaps.deliver_recap}
 
 
 @dataclass(frozen=True)
@@ -66,7 +50,7 @@ class RetryPolicy:
             if exc.retry_after is None:
                 return self.backoff(attempt)
             return exc.retry_after if exc.retry_after <= self.max_retry_after else None
-        if isinstance(exc, OperationalError):  # a locked or restarting database
+        if is_transient(exc):  # a locked or restarting database
             return self.backoff(attempt)
         return None
 
@@ -86,20 +70,20 @@ class QueuedJob:
     job_id: str | None = None
 
 
-class Jobs:
-    """The queue bound to this process's services: enqueue named jobs, run them, retry them."""
+class Runner:
+    """The queue bound to this process's services and a task table: enqueue named jobs, run them, retry them."""
 
-    def __init__(self, huey: Huey, services: Services, *, tasks: Mapping[str, TaskFunction] | None = None,
-                 policy: RetryPolicy | None = None):
+    def __init__(self, huey: Huey, services: Services, table: TaskTable, *, policy: RetryPolicy | None = None):
         self.huey = huey
         self.services = services
-        self.tasks = dict(default_tasks() if tasks is None else tasks)
+        self.table = table
+        self.tasks = dict(table.tasks)
         self.policy = policy or RetryPolicy()
         self.leases = JobLeases(services.store.job_ledger, services.settings.job_lease)
         self._wake = threading.Event()  # wakes an embedded consumer's idle workers
         self._run_task = huey.task(name="recap.run")(self._run)
         huey.periodic_task(crontab(minute="7", hour="*/6"), name="recap.prune_seen")(self._prune_seen)
-        huey.periodic_task(crontab(minute="*/5"), name="recap.sweep_recaps")(self._sweep_recaps)
+        huey.periodic_task(crontab(minute="*/5"), name="recap.sweep_tasks")(self._sweep_tasks)
         huey.periodic_task(crontab(minute="*"), name="recap.sweep_jobs")(self.sweep_jobs)
 
     def enqueue(self, task: str, payload: dict, *, delay: float | None = None, attempt: int = 1) -> None:
@@ -138,10 +122,10 @@ class Jobs:
             return  # running elsewhere, done already, or superseded by a later attempt
         ctx = self.context_for(payload)
         try:
-            if claim and task not in RERUN_SAFE:
+            if claim and task not in self.table.rerun_safe:
                 if claim.interrupted_while_posting and not self._answer_absent(ctx, claim, task, payload):
                     return
-                ctx.on_post = claim.post_begun
+                ctx = ctx.about(on_post=claim.post_begun)  # the ledger hears of each post before it is sent
             self._attempt(ctx, claim, task, payload, attempt)
         finally:
             if claim:
@@ -149,10 +133,8 @@ class Jobs:
 
     def _answer_absent(self, ctx: Context, claim: Claim, task: str, payload: dict) -> bool:
         """After a run died while posting: True when its answer provably never reached the space (run again)."""
-        check = ANSWER_CHECKS.get(task)
-        found = check(ctx, payload) if check else handlers_recovery.UNKNOWABLE
-        claim.record_interrupted(ctx, task, found)
-        return found == handlers_recovery.ABSENT
+        check = self.table.answer_checks.get(task)
+        return claim.record_interrupted(ctx, task, check(ctx, payload) if check else None)
 
     def _attempt(self, ctx: Context, claim: Claim | None, task: str, payload: dict, attempt: int) -> None:
         try:
@@ -179,17 +161,21 @@ class Jobs:
             log.info("job %s: usage error: %s", task, exc)
         else:
             log.warning("job %s failed for good after %d attempt(s)", task, attempt, exc_info=exc)
+        if self.table.report_failure is None:
+            return
         try:
-            handlers.report_failure(ctx, exc, attempts=attempt)
+            # in the space and thread of the command that failed, which the job's context may not know yet
+            self.table.report_failure(failed_in(exc, ctx), exc, attempts=attempt)
         except Exception:  # noqa: BLE001 - nothing left to tell the user with; the log keeps it
             log.exception("job %s: could not post the error card", task)
 
     def _prune_seen(self) -> None:
         self.services.store.prune_seen(SEEN_EVENTS_KEPT)
 
-    def _sweep_recaps(self) -> None:
-        if recaps_delivery.DELIVERY_TASK in self.tasks:
-            recaps_delivery.sweep(self.context_for({}))
+    def _sweep_tasks(self) -> None:
+        for task, sweep in self.table.sweeps.items():
+            if task in self.tasks:
+                sweep(self.context_for({}))
 
     def sweep_jobs(self, *, now: datetime | None = None) -> list[LedgerJob]:
         """Queue again the jobs a dead worker held or the queue lost (the periodic ``recap.sweep_jobs``)."""
@@ -225,6 +211,10 @@ class Jobs:
         """The number of queued jobs; raises when the queue cannot be read."""
         return self.huey.pending_count()
 
+    def close(self) -> None:
+        """Release the queue's connections (Redis pool, SQLite file); a later call reopens them."""
+        close_huey(self.huey)
+
     # --- consumers ------------------------------------------------------------------------------
 
     def consumer(self, workers: int = 2, *, embedded: bool = False) -> Consumer:
@@ -245,12 +235,6 @@ class Jobs:
         consumer = self.consumer(workers, embedded=True)
         consumer.start()
         return consumer
-
-
-def create_jobs(settings_or_services, **options) -> Jobs:
-    """The queue for ``QUEUE_URL`` bound to services (built from settings when settings are given)."""
-    services = settings_or_services if isinstance(settings_or_services, Services) else Services(settings_or_services)
-    return Jobs(create_huey(services.settings.queue_url), services, **options)
 
 
 def _naive_utc(moment: datetime) -> datetime:
