@@ -10,16 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import inspect
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.config import Settings
 from bot.errors import WebexAuthError, WebexBadRequest, WebexError, WebexNotFound
-from bot.storage import Base, Store, create_engine_for
+from bot.storage import DATABASE_ERRORS, Store, create_engine_for, display_url, error_reason
 from bot.webex import (
     REFRESH_HINT,
     WANTED,
+    Messaging,
     WantedWebhook,
     WebexClient,
     WebexClients,
@@ -82,24 +79,24 @@ def diagnose(settings: Settings) -> list[Finding]:
 
 def check_database(settings: Settings) -> tuple[Finding, Store | None]:
     """Connect and compare the tables with Recap's schema (missing ones are created, as every start does)."""
-    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    shown = display_url(settings.database_url)
     try:
         store = Store(create_engine_for(settings.database_url))
         store.ping()
-        missing = sorted(set(Base.metadata.tables) - set(inspect(store.engine).get_table_names()))
+        missing = store.missing_tables()
         if missing:
             store.create_schema()
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        return Finding(FAIL, "database", f"{shown}: {reason}", "check DATABASE_URL, the server and its rights"), None
+    except DATABASE_ERRORS as exc:
+        fix = "check DATABASE_URL, the server and its rights"
+        return Finding(FAIL, "database", f"{shown}: {error_reason(exc)}", fix), None
     if missing:
         return Finding(OK, "database", f"{shown}: reachable; created the missing tables {', '.join(missing)}"), store
-    return Finding(OK, "database", f"{shown}: reachable, schema complete ({len(Base.metadata.tables)} tables)"), store
+    return Finding(OK, "database", f"{shown}: reachable, schema complete ({len(store.schema_tables)} tables)"), store
 
 
 def check_queue(settings: Settings) -> Finding:
     """Read the queue's length."""
-    from bot.jobs import create_huey
+    from bot.jobs import close_huey, create_huey
 
     shown = _without_password(settings.queue_url)
     if urlsplit(settings.queue_url).scheme == "memory":
@@ -110,7 +107,7 @@ def check_queue(settings: Settings) -> Finding:
     except Exception as exc:  # noqa: BLE001 - any failure here is the verdict (Redis down, unwritable file…)
         reason = (str(exc).splitlines() or [""])[0]
         return Finding(FAIL, "queue", f"{shown}: {type(exc).__name__}: {reason}", "check QUEUE_URL and the server")
-    _close(huey)
+    close_huey(huey)
     return Finding(OK, "queue", f"{shown}: reachable, {waiting} job(s) waiting")
 
 
@@ -153,11 +150,11 @@ def check_compliance(clients: WebexClients) -> list[Finding]:
                            "needs the Compliance Officer role and the scope spark-compliance:meetings_read")]
 
 
-def whoami(client: WebexClient, role: str, how: str = "") -> tuple[Finding, dict | None]:
+def whoami(client: WebexClient | Messaging, role: str, how: str = "") -> tuple[Finding, dict | None]:
     """``GET people/me``: whom the credential belongs to, or why Webex refused it."""
     topic = f"{role} credential"
     try:
-        me = client.get_json("people/me")
+        me = client.me() if isinstance(client, Messaging) else client.get_json("people/me")
     except WebexAuthError as exc:
         fix = exc.hint if exc.hint == REFRESH_HINT else TOKEN_FIXES[role]  # the refresh itself was refused
         return Finding(FAIL, topic, f"Webex refused it (HTTP {exc.status})", fix), None
@@ -231,11 +228,3 @@ def _without_password(url: str) -> str:
     if parts.password is None:
         return url
     return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
-
-
-def _close(huey) -> None:
-    storage = huey.storage
-    if hasattr(storage, "pool"):
-        storage.pool.disconnect()  # Redis
-    elif hasattr(storage, "close"):
-        storage.close()  # SQLite

@@ -1,19 +1,29 @@
-"""The ``recap`` command line: run the bot or its sandbox, serve the emulator, render and export."""
+"""The ``recap`` command line: run the bot, its worker or its sandbox, serve the emulator; the other commands.
+
+The commands that run something live here; ``files`` (render, export), ``ops`` (audit, doctor, status) and
+``webhooks`` hold the rest, each added to the group below.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
+from bot.cli.files import export_command, render
+from bot.cli.ops import audit, doctor, status
+from bot.cli.webhooks import webhooks
 from bot.errors import ConfigError, RecapError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Recap, the meeting-recap bot for Webex administrators."""
+
+
+for _command in (render, export_command, audit, doctor, status, webhooks):
+    main.add_command(_command)
 
 
 @main.command()
@@ -38,39 +48,6 @@ def emulator(host: str, port: int, fixtures_dir: Path | None, latency_ms: int, r
 
         app.extensions["webex_emulator"].rate_limit = RateLimit(rate_limit)
     serve_forever(app, host, port, banner="Webex emulator")
-
-
-@main.command()
-@click.option("--archive", "archive_file", required=True, type=click.File("rb"),
-              help="An archive-detail JSON file in the API's own format ('-' for stdin).")
-@click.option("--view", type=click.Choice(["summary", "attendance", "polls", "qa", "chats"]), default="summary",
-              show_default=True)
-@click.option("--audience", type=click.Choice(["group", "direct"]), default="direct", show_default=True,
-              help="group = privacy view for a group space; direct = full view for a 1:1 with an admin.")
-@click.option("--timezone", "tz", default=None, help="IANA zone for times (default RECAP_TIMEZONE or UTC).")
-@click.option("--format", "fmt", type=click.Choice(["card", "markdown"]), default="card", show_default=True)
-def render(archive_file, view: str, audience: str, tz: str | None, fmt: str) -> None:
-    """Print the Adaptive Card JSON (or its markdown fallback) for one view of an archive."""
-    from bot.cards import render_view
-
-    archive = _load_archive(archive_file)
-    card = render_view(view, archive, audience=audience, timezone=tz or _default_timezone())
-    click.echo(card.markdown if fmt == "markdown" else json.dumps(card.content, indent=2, ensure_ascii=False))
-
-
-@main.command("export")
-@click.option("--archive", "archive_file", required=True, type=click.File("rb"),
-              help="An archive-detail JSON file in the API's own format ('-' for stdin).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--table", type=click.Choice(["attendance", "joins", "chats", "polls", "qa"]), default="attendance",
-              show_default=True, help="Which table, for CSV.")
-@click.option("--timezone", "tz", default=None, help="IANA zone for times (default RECAP_TIMEZONE or UTC).")
-def export_command(archive_file, fmt: str, table: str, tz: str | None) -> None:
-    """Print an export of an archive: one CSV table, or the whole archive as JSON."""
-    from bot.chat import export_archive
-
-    archive = _load_archive(archive_file)
-    click.echo(export_archive(archive, fmt, table=table, timezone=tz or _default_timezone()), nl=False)
 
 
 @main.command()
@@ -137,148 +114,6 @@ def worker(workers: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is a stuck worker stuck?
     jobs.consumer(workers).run()
-
-
-@main.command()
-@click.option("--since", default=None, help="Only lines since: YYYY-MM-DD, an ISO time, or a span like 7d or 12h.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def audit(since: str | None, fmt: str) -> None:
-    """Print the audit log: who read which meeting data, in which space, when, and the outcome."""
-    from bot.config import Settings
-    from bot.storage import create_store
-
-    store = create_store(Settings.from_env())
-    for record in store.audit_log(since=_since(since) if since else None):
-        line = {"at": record.at.isoformat(timespec="seconds"), "person": record.person_email,
-                "command": record.command, "ids": list(record.ids), "space": record.room_id,
-                "outcome": record.outcome}
-        click.echo(json.dumps(line) if fmt == "json" else "\t".join(
-            [line["at"], line["person"] or "-", line["command"], ",".join(record.ids) or "-",
-             line["space"] or "-", line["outcome"]]))
-
-
-@main.group()
-def webhooks() -> None:
-    """Recap's Webex webhooks: sync (create or repair), list, delete --mine."""
-
-
-@webhooks.command("sync")
-def webhooks_sync() -> None:
-    """Create or repair Recap's webhooks (idempotent); print what changed, one line each."""
-    from bot.webex import sync_webhooks, target_url
-
-    settings = _live_settings()
-    target_url(settings)  # a missing RECAP_PUBLIC_URL stops here, before any call
-    for change in sync_webhooks(_webex(settings), settings):
-        click.echo(change.line())
-
-
-@webhooks.command("list")
-def webhooks_list() -> None:
-    """Print the webhooks the bot and the admin credential see (secrets never shown)."""
-    from bot.webex import list_webhooks
-
-    settings = _live_settings()
-    hooks = list_webhooks(_webex(settings), str(settings.webhook_secret or "") or None)
-    for hook in hooks:
-        click.echo(hook.line())
-    if not hooks:
-        click.echo("no webhooks")
-
-
-@webhooks.command("delete")
-@click.option("--mine", is_flag=True, help="Delete the webhooks Recap created (required: it never deletes others).")
-def webhooks_delete(mine: bool) -> None:
-    """Delete Recap's own webhooks (named "recap: …"); webhooks of anyone else are left alone."""
-    from bot.webex import delete_mine
-
-    if not mine:
-        raise click.UsageError("say `recap webhooks delete --mine`: Recap only deletes the webhooks it created")
-    changes = delete_mine(_webex(_live_settings()))
-    for change in changes:
-        click.echo(change.line())
-    if not changes:
-        click.echo("no Recap webhooks to delete")
-
-
-@main.command()
-def doctor() -> None:
-    """Check the database, the queue, each credential and the webhooks; exit 1 when any check FAILs."""
-    from bot.cli.doctor import diagnose, failed
-    from bot.config import Settings
-
-    findings = diagnose(Settings.from_env())
-    for finding in findings:
-        click.echo(finding.line())
-    if failed(findings):
-        sys.exit(1)
-
-
-@main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def status(fmt: str) -> None:
-    """Queue depth and both ledgers (jobs, recap deliveries); exit 1 when something is overdue."""
-    import json
-
-    from bot.cli.status import collect
-    from bot.config import Settings
-
-    found = collect(Settings.from_env())
-    click.echo(json.dumps(found.as_dict()) if fmt == "json" else "\n".join(found.lines()))
-    if found.attention:
-        sys.exit(1)
-
-
-def _live_settings():
-    from bot.config import Settings
-
-    settings = Settings.from_env()
-    if settings.sandbox:
-        raise ConfigError("WEBEX_BOT_TOKEN is not set: webhooks are managed for a real bot (the sandbox registers "
-                          "its own)")
-    return settings
-
-
-def _webex(settings):
-    from bot.storage import create_store
-    from bot.webex import WebexClients, webex_clients
-
-    # Only OAuth refresh needs the database (the shared token lives there).
-    return webex_clients(settings, create_store(settings)) if settings.admin_oauth else WebexClients(settings)
-
-
-def _since(value: str):
-    import re
-    from datetime import UTC, datetime, timedelta
-
-    span = re.fullmatch(r"(\d+)([dhm])", value.strip())
-    if span:
-        unit = {"d": "days", "h": "hours", "m": "minutes"}[span.group(2)]
-        return datetime.now(UTC) - timedelta(**{unit: int(span.group(1))})
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter("use YYYY-MM-DD, an ISO date-time, or a span like 7d, 12h, 30m",
-                                 param_hint="--since") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _load_archive(handle):
-    from bot.meetings import parse_archive
-
-    try:
-        data = json.loads(handle.read())
-    except ValueError as exc:
-        raise click.BadParameter(f"not JSON: {exc}", param_hint="--archive") from None
-    if not isinstance(data, dict):
-        raise click.BadParameter("expected one archive-detail JSON object", param_hint="--archive")
-    return parse_archive(data)
-
-
-def _default_timezone() -> str:
-    from bot.config import Settings
-
-    return Settings.from_env().timezone
 
 
 def run() -> None:

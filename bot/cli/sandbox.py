@@ -16,6 +16,7 @@ import shutil
 import signal
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,7 +132,8 @@ def banner(sandbox: Sandbox) -> str:
     ])
 
 
-def run_sandbox(base: Settings, *, host: str, port: int, latency_ms: int = 0, echo=print) -> None:
+def run_sandbox(base: Settings, *, host: str, port: int, latency_ms: int = 0,
+                echo: Callable[[str], object] = print) -> None:
     """Start the sandbox, print the banner, and serve until Ctrl-C or SIGTERM."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sandbox = start_sandbox(base, host=host, port=port, latency_ms=latency_ms)

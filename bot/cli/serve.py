@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from bot.app import create_app, jobs_of
@@ -32,7 +33,7 @@ class RecapServer(BaseApplication):
             self.cfg.set(key, value)
         self.cfg.set("worker_exit", self._stop_consumer)
 
-    def load(self):
+    def load(self) -> Flask:
         """Build the app in the worker process (after the fork) and start the embedded consumer."""
         app = create_app(self.settings)
         jobs = jobs_of(app)

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from bot.config import Settings
 from bot.jobs import create_jobs
-from bot.storage import CLAIMED, FINAL_STATES, WAITING, RecapDelivery, utcnow
 
 
 @dataclass(frozen=True)
@@ -49,15 +46,11 @@ class Status:
 def collect(settings: Settings) -> Status:
     """Count what is queued, running and waiting, from the queue and both ledgers."""
     jobs = create_jobs(settings)
+    store = jobs.services.store
     try:
-        engine = jobs.services.store.engine
-        with engine.connect() as conn:
-            by_state = dict(conn.execute(select(RecapDelivery.state, func.count()).group_by(RecapDelivery.state)).all())
-            stale = conn.execute(select(func.count()).select_from(RecapDelivery).where(
-                RecapDelivery.state == CLAIMED, RecapDelivery.lease_until < utcnow())).scalar_one()
-        return Status(jobs.ping(), len(jobs.scheduled()), jobs.leases.counts(),
-                      {state: by_state.get(state, 0) for state in (WAITING, CLAIMED, *FINAL_STATES)}, stale)
+        deliveries = store.delivery_counts()
+        return Status(jobs.ping(), len(jobs.scheduled()), jobs.leases.counts(), deliveries.by_state,
+                      deliveries.stale_claims)
     finally:
-        storage = jobs.huey.storage
-        storage.pool.disconnect() if hasattr(storage, "pool") else storage.close()
-        jobs.services.store.engine.dispose()
+        jobs.close()
+        store.close()
