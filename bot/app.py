@@ -16,11 +16,10 @@ def create_app(settings: Settings | None = None, *, jobs: Jobs | None = None) ->
     jobs = jobs or create_jobs(Services(settings))
     app = Flask("bot")
     app.config["MAX_CONTENT_LENGTH"] = web.MAX_BODY_BYTES
-    app.extensions["recap"] = jobs
-    app.register_blueprint(web.bp)
+    web.register(app, web.Runtime(jobs.services, jobs))
     return app
 
 
 def jobs_of(app: Flask) -> Jobs:
     """The queue (and through ``.services`` the store and clients) an app was built with."""
-    return app.extensions["recap"]
+    return web.runtime_of(app).jobs

@@ -1,12 +1,18 @@
 """The collaborators a handler talks through: ``Services`` (one per process) and ``Context`` (one per job).
 
-A handler never imports a Webex client or the queue: it replies with ``ctx.reply(card)`` or
-``ctx.reply_file(...)``, fetches through ``ctx.webex("admin")``, schedules with ``ctx.schedule(...)``
-and audits with ``ctx.audited(...)``. Replies go into the thread of the command (``parentId``).
+A handler never imports a Webex client or the queue: it renders with ``ctx.card(...)`` or
+``ctx.view(...)``, replies with ``ctx.reply(card)`` or ``ctx.reply_file(...)``, fetches through
+``ctx.webex("admin")`` and ``ctx.bot``, schedules with ``ctx.schedule(...)`` and audits with
+``ctx.audited(...)``. Replies go into the thread of the command (``parentId``).
+
+A context is immutable: once a job knows who asked and where (the message it fetched, the
+subscription it serves), it makes a new one with ``ctx.about(...)``. The audience of what it
+shows follows from that (``audience_of``), or is given explicitly.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import tempfile
@@ -15,16 +21,17 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from bot.cards import Card, render_card, render_view
 from bot.config import Settings
 from bot.errors import WebexError
+from bot.meetings import Archive, MeetingChat
 from bot.storage import Store, create_store
-from bot.webex import WebexClient, WebexClients, bot_sdk, sdk_errors, webex_clients
+from bot.webex import Messaging, WebexClient, WebexClients, webex_clients
 
 log = logging.getLogger(__name__)
-CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 Scheduler = Callable[[str, dict, float | None], None]
+DIRECT, GROUP = "direct", "group"
 
 
 @dataclass(frozen=True)
@@ -45,30 +52,28 @@ class Services:
         # With OAuth refresh configured, the admin client refreshes its token through the database.
         self.webex = webex or webex_clients(settings, self.store)
         self._lock = threading.Lock()
-        self._sdk = None
         self._identity: BotIdentity | None = None
-
-    def bot_sdk(self):
-        """The bot's webexpythonsdk client (used for multipart file uploads), created on first use."""
-        with self._lock:
-            if self._sdk is None:
-                self._sdk = bot_sdk(self.settings)
-            return self._sdk
 
     def bot_identity(self) -> BotIdentity:
         """The bot's own person record, fetched once per process."""
-        if self._identity is None:
-            me = self.webex.require("bot").get_json("people/me")
-            self._identity = BotIdentity(str(me.get("id") or ""), str(me.get("displayName") or ""),
-                                         tuple(me.get("emails") or ()))
-        return self._identity
+        with self._lock:
+            if self._identity is None:
+                me = self.webex.messaging().me()
+                self._identity = BotIdentity(str(me.get("id") or ""), str(me.get("displayName") or ""),
+                                             tuple(me.get("emails") or ()))
+            return self._identity
 
     def known_bot_id(self) -> str | None:
         """The bot's id when this process already knows it (never calls Webex)."""
         return self._identity.id if self._identity else None
 
 
-@dataclass
+def audience_of(settings: Settings, room_type: str | None, person_email: str | None) -> str:
+    """``direct`` (the full view) only in a 1:1 space with an authorised admin; ``group`` everywhere else."""
+    return DIRECT if room_type == DIRECT and settings.is_admin(person_email) else GROUP
+
+
+@dataclass(frozen=True)
 class Context:
     """One job's view of the world: who asked, in which space and thread, and how to answer."""
 
@@ -79,8 +84,11 @@ class Context:
     room_type: str | None = None  # "direct" | "group", known once the message is fetched
     thread_id: str | None = None  # the thread's first message, used as parentId
     scheduler: Scheduler | None = field(default=None, repr=False)
-    replies: list[str] = field(default_factory=list)  # ids of the messages posted by this job
     on_post: Callable[[], None] | None = field(default=None, repr=False)  # told before each post (job ledger)
+
+    def about(self, **where) -> Context:
+        """The same job, now knowing more of who asked and where (``room_id``, ``room_type``, ``thread_id``, …)."""
+        return dataclasses.replace(self, **where)
 
     @property
     def settings(self) -> Settings:
@@ -93,14 +101,19 @@ class Context:
         return self.services.store
 
     @property
+    def bot(self) -> Messaging:
+        """The bot's Webex client: messages, card actions, people, rooms."""
+        return self.services.webex.messaging()
+
+    @property
     def is_admin(self) -> bool:
         """Whether the person who asked is an authorised admin (``RECAP_ADMINS``)."""
         return self.settings.is_admin(self.person_email)
 
     @property
     def audience(self) -> str:
-        """``direct`` (full view) only in a 1:1 space with an authorised admin; ``group`` everywhere else."""
-        return "direct" if self.room_type == "direct" and self.is_admin else "group"
+        """Who sees what this job posts: ``direct`` or ``group`` (see ``audience_of``)."""
+        return audience_of(self.settings, self.room_type, self.person_email)
 
     @property
     def timezone(self) -> str:
@@ -109,7 +122,7 @@ class Context:
         return chosen or self.settings.timezone
 
     def webex(self, role: str) -> WebexClient:
-        """The Webex client for ``bot``, ``admin`` or ``compliance`` (a ``WebexAuthError`` when not configured)."""
+        """The meeting-side client for ``admin`` or ``compliance`` (a ``WebexAuthError`` when not configured)."""
         return self.services.webex.require(role)
 
     def has_credential(self, role: str) -> bool:
@@ -120,18 +133,26 @@ class Context:
         """Who the bot is."""
         return self.services.bot_identity()
 
-    def reply(self, card: Any) -> str:
+    def card(self, kind: str, /, **context) -> Card:
+        """A card answering a command (help, error, archives, refusal, subscription) within ``RECAP_CARD_BUDGET``."""
+        return render_card(kind, budget_bytes=self.settings.card_budget_bytes, **context)
+
+    def view(self, view: str, archive: Archive, *, audience: str | None = None,
+             chats: Iterable[MeetingChat] | None = None) -> Card:
+        """One view of a meeting for this space (or the ``audience`` given), in its zone, within the budget."""
+        return render_view(view, archive, audience=audience or self.audience, timezone=self.timezone,
+                           budget_bytes=self.settings.card_budget_bytes, chats=chats)
+
+    def reply(self, card: Card) -> str:
         """Post a card (its markdown as the fallback text) into the command's thread; return the message id."""
-        body = {"roomId": self.room_id, "markdown": card.markdown,
-                "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card.content}]}
         self._before_post()
-        return self._posted(self.webex("bot").post_json("messages", self._threaded(body)))
+        return _id_of(self.bot.post(self.room_id, markdown=card.markdown, card=card.content,
+                                    parent_id=self.thread_id))
 
     def reply_text(self, markdown: str) -> str:
         """Post a plain markdown message into the command's thread."""
         self._before_post()
-        return self._posted(self.webex("bot").post_json("messages", self._threaded({"roomId": self.room_id,
-                                                                                   "markdown": markdown})))
+        return _id_of(self.bot.post(self.room_id, markdown=markdown, parent_id=self.thread_id))
 
     def reply_file(self, filename: str, data: bytes, *, markdown: str) -> str:
         """Upload ``data`` as a file named ``filename`` (multipart) into the command's thread."""
@@ -139,10 +160,7 @@ class Context:
             path = Path(folder) / safe_filename(filename)
             path.write_bytes(data)
             self._before_post()
-            with sdk_errors("bot"):
-                message = self.services.bot_sdk().messages.create(
-                    roomId=self.room_id, parentId=self.thread_id or None, markdown=markdown, files=[str(path)])
-        return self._posted({"id": message.id})
+            return _id_of(self.bot.post_file(self.room_id, path, markdown=markdown, parent_id=self.thread_id))
 
     def schedule(self, task: str, payload: dict, delay: float | None = None) -> None:
         """Queue another job (by its name in the task table), optionally ``delay`` seconds from now."""
@@ -166,17 +184,29 @@ class Context:
             raise
         self.audit(command, ids, "ok")
 
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Run a command in this context: a failure that ends its job is reported here (``failed_in``)."""
+        try:
+            yield
+        except Exception as exc:
+            if not hasattr(exc, "recap_context"):
+                exc.recap_context = self  # the innermost context knows the space and thread to answer in
+            raise
+
     def _before_post(self) -> None:
         if self.on_post is not None:
             self.on_post()
 
-    def _threaded(self, body: dict) -> dict:
-        return {**body, "parentId": self.thread_id} if self.thread_id else body
 
-    def _posted(self, message: dict) -> str:
-        message_id = str(message.get("id") or "")
-        self.replies.append(message_id)
-        return message_id
+def failed_in(exc: BaseException, default: Context) -> Context:
+    """The context a failed command ran in (its space and thread), else ``default`` (the job's)."""
+    found = getattr(exc, "recap_context", None)
+    return found if isinstance(found, Context) else default
+
+
+def _id_of(message: dict) -> str:
+    return str(message.get("id") or "")
 
 
 def outcome_of(exc: BaseException) -> str:

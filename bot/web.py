@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 
-from bot.chat import same_person
+from bot.config import Settings
+from bot.context import Services
 from bot.jobs import Jobs
-from bot.webex import verify_signature
+from bot.storage import Store
+from bot.webex import same_person, verify_signature
 
 log = logging.getLogger(__name__)
 bp = Blueprint("recap", __name__)
@@ -35,9 +38,38 @@ class Rejected(Exception):
         self.status, self.reason = status, reason
 
 
-def jobs() -> Jobs:
-    """The queue (and through it the services) of the current app."""
-    return current_app.extensions["recap"]
+@dataclass(frozen=True)
+class Runtime:
+    """What the web edge works with: the process's services (settings, store, clients) and its job queue."""
+
+    services: Services
+    jobs: Jobs
+
+    @property
+    def settings(self) -> Settings:
+        """The process settings."""
+        return self.services.settings
+
+    @property
+    def store(self) -> Store:
+        """The database."""
+        return self.services.store
+
+
+def register(app: Flask, runtime: Runtime) -> None:
+    """Mount the webhook blueprint on ``app`` and keep ``runtime`` as the app's one extension."""
+    app.extensions["recap"] = runtime
+    app.register_blueprint(bp)
+
+
+def runtime_of(app: Flask) -> Runtime:
+    """The runtime an app was built with."""
+    return app.extensions["recap"]
+
+
+def runtime() -> Runtime:
+    """The runtime of the app serving this request."""
+    return runtime_of(current_app)
 
 
 @bp.post("/webhooks/webex")
@@ -74,7 +106,7 @@ def read_body() -> bytes:
 
 def verify(body: bytes) -> None:
     """401 unless ``X-Spark-Signature`` is the HMAC-SHA1 of the raw body under the webhook secret."""
-    secret = jobs().services.settings.webhook_secret
+    secret = runtime().settings.webhook_secret
     if not verify_signature(str(secret or ""), body, request.headers.get("X-Spark-Signature")):
         raise Rejected(401, "missing or invalid signature")
 
@@ -101,11 +133,11 @@ def accept(envelope: dict) -> tuple[int, str]:
         return 200, "ignored: not an event Recap handles"
     if is_own_message(envelope):
         return 200, "ignored: the bot's own message"
-    store = jobs().services.store
+    store = runtime().store
     if not store.mark_seen(resource, event, data["id"]):
         return 200, "duplicate"
     try:
-        jobs().enqueue(job, envelope)
+        runtime().jobs.enqueue(job, envelope)
     except Exception:
         # Let a redelivery try again rather than losing the event.
         store.forget_seen(resource, event, data["id"])
@@ -121,7 +153,7 @@ def is_own_message(envelope: dict) -> bool:
     author = envelope["data"].get("personId")
     if not isinstance(author, str) or not author:
         return False  # not a person id at all: the job will find no such message and drop it
-    bot_ids = (envelope.get("createdBy"), jobs().services.known_bot_id())
+    bot_ids = (envelope.get("createdBy"), runtime().services.known_bot_id())
     return any(isinstance(bot_id, str) and same_person(author, bot_id) for bot_id in bot_ids)
 
 
@@ -130,12 +162,12 @@ def healthz() -> Response:
     """Database and queue health: 200 when both answer, 503 otherwise (no details that could leak secrets)."""
     report, healthy = {}, True
     try:
-        jobs().services.store.ping()
+        runtime().store.ping()
         report["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
         report["database"], healthy = f"error: {type(exc).__name__}", False
     try:
-        report["queued"] = jobs().ping()
+        report["queued"] = runtime().jobs.ping()
         report["queue"] = "ok"
     except Exception as exc:  # noqa: BLE001
         report["queue"], healthy = f"error: {type(exc).__name__}", False

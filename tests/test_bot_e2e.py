@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from tests.support.bot_rig import EXAMPLE_ARCHIVE, SECRET, card_of, card_text, envelope, running_rig
 
 from bot.sandbox.emulator import USER_EMAIL
 from bot.webex import sign
+from tests.support.bot_rig import EXAMPLE_ARCHIVE, SECRET, card_of, card_text, envelope, running_rig
 
 
 @pytest.fixture

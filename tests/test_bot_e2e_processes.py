@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from tests.support.bot_rig import EXAMPLE_ARCHIVE, SECRET, WEBHOOK_PATH, card_text, running_rig
 
 from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN
+from tests.support.bot_rig import EXAMPLE_ARCHIVE, SECRET, WEBHOOK_PATH, card_text, running_rig
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 
 from bot.cards import render as cards
 from bot.cards import render_card, render_view
+from bot.chat import COMMANDS
 from bot.errors import CardError, UsageError
 from bot.meetings import ArchiveSummary, parse_archive, parse_archive_summary, parse_meeting_chat
 from bot.resources import templates_dir
@@ -233,7 +234,7 @@ def test_command_cards_escape_what_they_echo():
     card = render_card("error", title=HOSTILE, what_happened=HOSTILE, what_to_do="x", tracking_id="<@all>")
     assert [shown_as(t) for t in texts(card)][1] == HOSTILE
     assert "<@" not in json.dumps(card.content) + card.markdown
-    help_card = render_card("help", unknown="<@all> **x**", did_you_mean="summary")
+    help_card = render_card("help", commands=COMMANDS.values(), unknown="<@all> **x**", did_you_mean="summary")
     assert "I don't know “<@all> **x**”. Did you mean summary?" in [shown_as(t) for t in texts(help_card)]
     assert "<@" not in json.dumps(help_card.content) + help_card.markdown
 
@@ -269,7 +270,7 @@ def test_archives_card_cuts_a_long_list_with_a_more_line():
 
 
 def test_help_error_refusal_and_subscription_cards():
-    help_card = render_card("help", unknown="sumary", did_you_mean="summary")
+    help_card = render_card("help", commands=COMMANDS.values(), unknown="sumary", did_you_mean="summary")
     assert "I don't know “sumary”. Did you mean `summary`?" in texts(help_card)
     assert "summary \\<archiveId\\>" in texts(help_card)  # the command table, escaped
     assert help_card.content["actions"][0]["data"] == {"action": "archives"}
@@ -300,7 +301,7 @@ def test_unknown_kinds_and_context_are_refused():
     with pytest.raises(UsageError):
         render_view("people", doc_archive(), audience="direct", timezone="UTC")
     with pytest.raises(CardError, match="help card"):
-        render_card("help", colour="red")
+        render_card("help", commands=COMMANDS.values(), colour="red")
     with pytest.raises(UsageError):
         render_card("subscription", action="maybe")
 

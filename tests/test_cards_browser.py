@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.cards import render as cards
+from bot.chat import COMMANDS
 from bot.meetings import parse_archive, parse_archive_summary, parse_meeting_chat
 from bot.sandbox.generator import generate_archive, generate_archive_summaries, generate_meeting_chats
 from tests.support.browser import CardRenderer, RenderResult
@@ -54,8 +55,8 @@ def _command_cards() -> dict[str, dict]:
     subscriptions = [{"id": n, "kind": ("host", "site", "all")[n % 3], "value": f"host{n}@example.com"}
                      for n in range(60)]
     contexts = {
-        "help": ("help", {}),
-        "help-did-you-mean": ("help", {"unknown": "sumary", "did_you_mean": "summary"}),
+        "help": ("help", {"commands": COMMANDS.values()}),
+        "help-did-you-mean": ("help", {"commands": COMMANDS.values(), "unknown": "sumary", "did_you_mean": "summary"}),
         "error": ("error", {"title": "Webex refused the request", "what_happened": "403 from Webex",
                             "what_to_do": "Give the admin credential meeting:admin_recordings_read.",
                             "tracking_id": "ROUTER_1234ABCD-5678"}),

@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 
 from bot.cards import render as cards
 from bot.cards import render_card, render_view
+from bot.chat import COMMANDS
 from bot.meetings import ArchiveSummary, parse_archive
 from bot.sandbox.generator import generate_archive
 from tests.test_cards import bar, poll_rows, shown_as, texts, tile_sets
@@ -194,7 +195,7 @@ def test_user_text_cannot_close_the_code_span_or_mention_anyone(command, shown):
     card = render_card("refusal", command=command)
     assert code_spans(texts(card)[2]) == [shown]  # one span, showing the text as typed (minus backticks)
     assert "<@" not in json.dumps(card.content, ensure_ascii=False) + card.markdown
-    help_card = render_card("help", did_you_mean=command)
+    help_card = render_card("help", commands=COMMANDS.values(), did_you_mean=command)
     assert code_spans(texts(help_card)[3]) == [shown]
 
 

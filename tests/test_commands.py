@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import date
+from functools import partial
 
 import pytest
 
@@ -15,15 +16,16 @@ from bot.chat import (
     parse,
     parse_action,
     parse_words,
-    same_person,
     split_words,
     strip_mention,
 )
+from bot.webex import same_person
 
 A = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
 I = "501e9954aaaa4bbbb_I_194316955237236650"  # noqa: E741 - reads like the id kind it is
 BOT_UUID = "0f6e1f5c-1111-4a4a-9b9b-123456789abc"
 BOT_ID = base64.b64encode(f"ciscospark://us/PEOPLE/{BOT_UUID}".encode()).decode().rstrip("=")
+IS_BOT = partial(same_person, BOT_ID)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -142,15 +144,15 @@ def test_a_long_hostile_value_is_shortened_in_the_message():
     (f"summary {A}", None, f"summary {A}"),
 ])
 def test_the_bots_mention_is_stripped(text, html, expected):
-    assert " ".join(strip_mention(text, html=html, bot_id=BOT_ID, bot_name="Recap Bot").split()) == expected
+    assert " ".join(strip_mention(text, html=html, is_bot=IS_BOT, bot_name="Recap Bot").split()) == expected
 
 
 def test_parse_with_mention_gives_the_command():
     html = f'<spark-mention data-object-id="{BOT_ID}">Recap</spark-mention> /SUMMARY {A}'
-    assert parse(f"Recap /SUMMARY {A}", html=html, bot_id=BOT_ID, bot_name="Recap Bot") == \
+    assert parse(f"Recap /SUMMARY {A}", html=html, is_bot=IS_BOT, bot_name="Recap Bot") == \
         Command("summary", archive_id=A)
     assert parse("Recap", html=f'<spark-mention data-object-id="{BOT_ID}">Recap</spark-mention>',
-                 bot_id=BOT_ID) == Command("help")
+                 is_bot=IS_BOT) == Command("help")
 
 
 def test_mentions_and_person_ids():

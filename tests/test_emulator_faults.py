@@ -8,7 +8,7 @@ import requests
 from bot.errors import WebexRetryLater
 from bot.sandbox.emulator import NO_RETRY_AFTER, SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN, create_emulator
 from bot.sandbox.generator import generate_archive, generate_meeting_chats
-from bot.webex import WebexClient, WebexClients, bot_sdk, sdk_errors
+from bot.webex import Messaging, WebexClient, WebexClients, sdk_errors
 
 BOT = {"Authorization": f"Bearer {SANDBOX_BOT_TOKEN}"}
 
@@ -23,7 +23,7 @@ def test_a_fault_hits_the_next_count_requests_then_clears(emulator, emulator_set
     first = me(server)
     assert (first.status_code, first.headers["Retry-After"]) == (429, "7")
     with pytest.raises(WebexRetryLater) as caught:
-        WebexClients(emulator_settings).bot.get_json("people/me")
+        WebexClients(emulator_settings).messaging().me()
     assert (caught.value.status, caught.value.retry_after) == (429, 7.0)
     assert caught.value.tracking_id.startswith("ROUTER_")
     assert me(server).status_code == 200
@@ -54,7 +54,7 @@ def test_sdk_rate_limits_surface_as_retry_later(emulator, emulator_settings):
     _, state = emulator
     state.inject_fault(429, retry_after=12, path_prefix="messages")
     with pytest.raises(WebexRetryLater) as caught, sdk_errors("bot"):
-        bot_sdk(emulator_settings).messages.create(toPersonEmail="admin@example.com", text="hi")
+        Messaging.for_settings(emulator_settings).api.messages.create(toPersonEmail="admin@example.com", text="hi")
     assert caught.value.retry_after == 12
 
 

@@ -13,7 +13,7 @@ from bot.sandbox.emulator import (
     SANDBOX_BOT_TOKEN,
     USER_EMAIL,
 )
-from bot.webex import bot_sdk
+from bot.webex import Messaging
 
 BOT = {"Authorization": f"Bearer {SANDBOX_BOT_TOKEN}"}
 ADMIN = {"Authorization": f"Bearer {SANDBOX_ADMIN_TOKEN}"}
@@ -36,7 +36,8 @@ def test_sdk_uploads_one_local_file_as_multipart(emulator, emulator_settings, tm
     room = state.direct_room(ADMIN_EMAIL, BOT_EMAIL)["id"]
     export = tmp_path / "attendance.csv"
     export.write_bytes("name,minutes\nZoë,42\n".encode())
-    message = bot_sdk(emulator_settings).messages.create(roomId=room, text="Your export", files=[str(export)])
+    api = Messaging.for_settings(emulator_settings).api
+    message = api.messages.create(roomId=room, text="Your export", files=[str(export)])
     [call] = state.calls("POST", "messages")
     assert call.headers["Content-Type"].startswith("multipart/form-data") and call.form["roomId"] == room
     assert message.text == "Your export" and len(message.files) == 1

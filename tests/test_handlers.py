@@ -6,9 +6,9 @@ import json
 
 import pytest
 import requests
-from tests.support.bot_rig import EXAMPLE_ARCHIVE, card_of, card_text, running_rig
 
 from bot.sandbox.emulator import ADMIN_EMAIL, SANDBOX_ADMIN_TOKEN, USER_EMAIL
+from tests.support.bot_rig import EXAMPLE_ARCHIVE, card_of, card_text, running_rig
 
 POST_MESSAGES = "/paths/~1messages/post/requestBody/content/application~1json/schema"
 

@@ -110,6 +110,56 @@ def violations(root: Path) -> list[str]:
     return sorted(set(problems))
 
 
+def module_cycles(root: Path) -> list[list[str]]:
+    """Circles of imports between single modules anywhere under ``bot/`` (a package importing itself through its
+    ``__init__`` counts: ``from bot.x import y`` reaches ``bot.x``)."""
+    modules = {module_name(root, path): path for path in (root / "bot").rglob("*.py")}
+    # Every module imports the root package ``bot`` first anyway; it reaches the app only inside create_app().
+    graph = {name: {target for target in imports_of(root, path) if target in modules and target not in (name, "bot")}
+             for name, path in modules.items()}
+    for name, path in modules.items():  # `from bot.x import y` where y is a module: an edge to bot.x.y too
+        graph[name] |= {f"{target}.{alias}" for target in imports_of(root, path) for alias in _names(path, target)
+                        if f"{target}.{alias}" in modules}
+    return _circles(graph)
+
+
+def _names(path: Path, module: str) -> set[str]:
+    return {alias.name for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom) and node.module == module for alias in node.names}
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One circle per strongly connected group of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
 def _owned(unit: str, owners: set[str]) -> bool:
     return unit in owners or unit.startswith(SANDBOX) and SANDBOX in owners
 
@@ -132,6 +182,16 @@ def _arrow_problems(module: str, unit: str, other: str) -> list[str]:
 
 def test_the_real_tree_follows_the_map():
     assert violations(ROOT) == []
+
+
+def test_no_modules_import_each_other_in_a_circle():
+    assert module_cycles(ROOT) == []
+
+
+def test_a_circle_of_modules_inside_one_package_fails(tmp_path):
+    root = write_tree(tmp_path, {**CLEAN, "bot/sandbox/a.py": "from bot.sandbox import b\n",
+                                 "bot/sandbox/b.py": "def late():\n    from bot.sandbox.a import x\n"})
+    assert module_cycles(root) == [["bot.sandbox.a", "bot.sandbox.b"]]
 
 
 def test_top_level_modules_are_the_handful_design_names():

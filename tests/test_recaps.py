@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from bot.sandbox.emulator import ADMIN_EMAIL, USER_EMAIL
 from tests.support.recaps_rig import (
     DEADLINE,
     DELAY,
@@ -19,8 +21,6 @@ from tests.support.recaps_rig import (
     subscribe,
     visible_text,
 )
-
-from bot.sandbox.emulator import ADMIN_EMAIL, USER_EMAIL
 
 
 @pytest.fixture

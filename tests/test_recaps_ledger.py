@@ -11,13 +11,13 @@ import threading
 from datetime import timedelta
 
 import pytest
-from tests.support.recaps_rig import DELAY, end_meeting, recap_messages, recap_rig, subscribe
 
 from bot.cards import render_card
 from bot.context import Context, Services
 from bot.recaps import delivery as recaps_delivery
 from bot.recaps import pipeline as recaps
 from bot.storage import utcnow
+from tests.support.recaps_rig import DELAY, end_meeting, recap_messages, recap_rig, subscribe
 
 pytest_plugins = ["tests.support.backends"]  # database_url: SQLite, then PostgreSQL
 WORKERS = 4
@@ -76,9 +76,8 @@ def test_a_worker_killed_after_posting_is_not_posted_twice_in_a_1to1(rig):
     assert store.claim_delivery(meeting["id"], direct, token="dead", lease=recaps_delivery.CLAIM_LEASE,
                                 now=utcnow() - timedelta(minutes=20)) == "fresh"
     card = render_card("error", title="t", what_happened="w", what_to_do="d")
-    posted = rig.jobs.services.webex.require("bot").post_json("messages", {
-        "roomId": direct, "markdown": f"{card.markdown}\n\n_{recaps_delivery.marker(meeting['id'])}_",
-        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card.content}]})
+    posted = rig.jobs.services.webex.messaging().post(
+        direct, markdown=f"{card.markdown}\n\n_{recaps_delivery.marker(meeting['id'])}_", card=card.content)
     rig.run_jobs(after=DELAY + 1)
     assert [m["id"] for m in recap_messages(rig, direct, meeting["id"])] == [posted["id"]]
     (row,) = store.deliveries(meeting["id"])

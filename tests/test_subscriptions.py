@@ -5,11 +5,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from tests.support.recaps_rig import recap_rig, subscribe, visible_text
 
 from bot.chat import CommandUsageError, parse
 from bot.recaps import Rule, normalise_email, normalise_site, parse_rule, targets
 from bot.storage import create_store
+from tests.support.recaps_rig import recap_rig, subscribe, visible_text
 
 pytest_plugins = ["tests.support.backends"]  # database_url: SQLite, then PostgreSQL
 

@@ -6,11 +6,11 @@ import shutil
 
 import pytest
 import requests
-from tests.support.bot_rig import EXAMPLE_ARCHIVE, SECRET, envelope, running_rig
 
 from bot.app import create_app, jobs_of
 from bot.config import Settings
 from bot.webex import sign
+from tests.support.bot_rig import EXAMPLE_ARCHIVE, SECRET, envelope, running_rig
 
 
 @pytest.fixture

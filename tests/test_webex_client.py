@@ -18,7 +18,7 @@ from bot.errors import WebexAuthError, WebexBadRequest, WebexNotFound, WebexRetr
 from bot.meetings import get_archive, get_meeting, list_archive_summaries, list_meeting_chats, parse_archive
 from bot.sandbox.emulator import SANDBOX_USER_TOKEN
 from bot.sandbox.generator import generate_archive_summaries, generate_meeting_chats
-from bot.webex import WebexClient, WebexClients, bot_sdk, sdk_errors, sign, verify_signature
+from bot.webex import Messaging, WebexClient, WebexClients, sdk_errors, sign, verify_signature
 
 DOC_ID = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
 DOC_EXAMPLE = json.loads((Path(__file__).parent / "data" / "doc_example_archive.json").read_text())
@@ -158,7 +158,7 @@ def test_missing_credential_is_an_auth_error_naming_it(emulator_settings):
 
 def test_bot_sdk_errors_are_translated(emulator_settings, emulator):
     _, state = emulator
-    api = bot_sdk(emulator_settings)
+    api = Messaging.for_settings(emulator_settings).api
     with sdk_errors():
         assert api.people.me().displayName
     state.inject_fault(429, retry_after=5, path_prefix="people")
@@ -167,6 +167,29 @@ def test_bot_sdk_errors_are_translated(emulator_settings, emulator):
     assert info.value.retry_after == 5
     with pytest.raises(WebexNotFound), sdk_errors():
         api.messages.get("no-such-message")
+
+
+def test_the_bot_client_translates_errors_at_its_one_choke_point(emulator_settings, emulator):
+    _, state = emulator
+    bot = Messaging.for_settings(emulator_settings)
+    assert bot.me()["displayName"]
+    state.inject_fault(429, retry_after=5, path_prefix="people")
+    with pytest.raises(WebexRetryLater) as info:
+        bot.me()
+    assert (info.value.status, info.value.retry_after) == (429, 5)
+    with pytest.raises(WebexNotFound):
+        bot.message("no-such-message")
+    state.inject_fault(503, path_prefix="messages")
+    with pytest.raises(WebexRetryLater):
+        list(bot.recent("any-room"))  # a page that fails while iterating is translated too
+
+
+def test_the_bot_client_quotes_ids_into_one_path_segment(emulator_settings, emulator):
+    _, state = emulator
+    before = len(state.calls("GET", "people/me"))
+    with pytest.raises(WebexNotFound):
+        Messaging.for_settings(emulator_settings).room("../people/me")  # an id from a webhook never climbs
+    assert len(state.calls("GET", "people/me")) == before
 
 
 def test_signature_check():

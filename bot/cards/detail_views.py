@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.cards import format as fmt
+import bot.cards.format as fmt
 from bot.cards.recap_views import (
     Style,
     attendance_tiles,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from bot.cards import format as fmt
+import bot.cards.format as fmt
 from bot.cards.markup import literal
 from bot.summaries import PollStat, QuestionStat, Recap
 

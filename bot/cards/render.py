@@ -15,19 +15,19 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.cards import detail_views as card_views_detail
-from bot.cards import markdown as card_markdown
-from bot.cards import recap_views as card_views
-from bot.cards import reply_views as card_views_commands
+import bot.cards.detail_views as detail_views
+import bot.cards.markdown as markdown
+import bot.cards.recap_views as recap_views
+import bot.cards.reply_views as reply_views
 from bot.cards.checks import card_size, validate_card
 from bot.cards.format import zone
-from bot.config import Settings
 from bot.errors import CardError, UsageError
 from bot.meetings import Archive, MeetingChat
 from bot.resources import templates_dir
 from bot.summaries import recap
 
-__all__ = ["Card", "VIEWS", "KINDS", "card_size", "render_card", "render_view", "validate_card"]
+DEFAULT_BUDGET = 24_000  # bytes: RECAP_CARD_BUDGET's default; callers that have settings pass theirs (ctx.card)
+__all__ = ["Card", "DEFAULT_BUDGET", "VIEWS", "KINDS", "card_size", "render_card", "render_view", "validate_card"]
 
 
 @dataclass(frozen=True)
@@ -47,18 +47,18 @@ class _Kind:
 
 
 VIEWS = {
-    "summary": _Kind(card_views.summary, card_markdown.summary, 2),
-    "attendance": _Kind(card_views_detail.attendance, card_markdown.attendance, 40),
-    "polls": _Kind(card_views_detail.polls, card_markdown.polls, 10),
-    "qa": _Kind(card_views_detail.qa, card_markdown.qa, 20),
-    "chats": _Kind(card_views_detail.chats, card_markdown.chats, 40),
+    "summary": _Kind(recap_views.summary, markdown.summary, 2),
+    "attendance": _Kind(detail_views.attendance, markdown.attendance, 40),
+    "polls": _Kind(detail_views.polls, markdown.polls, 10),
+    "qa": _Kind(detail_views.qa, markdown.qa, 20),
+    "chats": _Kind(detail_views.chats, markdown.chats, 40),
 }
 KINDS = {
-    "help": _Kind(card_views_commands.help_card, card_markdown.help, 0),
-    "error": _Kind(card_views_commands.error_card, card_markdown.error, 0),
-    "archives": _Kind(card_views_commands.archives_card, card_markdown.archives, 100),
-    "refusal": _Kind(card_views_commands.refusal_card, card_markdown.refusal, 0),
-    "subscription": _Kind(card_views_commands.subscription_card, card_markdown.subscription, 50),
+    "help": _Kind(reply_views.help_card, markdown.help, 0),
+    "error": _Kind(reply_views.error_card, markdown.error, 0),
+    "archives": _Kind(reply_views.archives_card, markdown.archives, 100),
+    "refusal": _Kind(reply_views.refusal_card, markdown.refusal, 0),
+    "subscription": _Kind(reply_views.subscription_card, markdown.subscription, 50),
 }
 
 
@@ -108,26 +108,22 @@ def _oversize(kind: str, context: dict, budget: int) -> Card:
     if card_size(content) > budget:
         raise CardError(f"even a minimal {kind} card needs {card_size(content):,} bytes; the budget is {budget:,}")
     validate_card(content)
-    return Card(kind, content, card_markdown.join([f"**{small['kicker']}: {small['title']}**", text]))
+    return Card(kind, content, markdown.join([f"**{small['kicker']}: {small['title']}**", text]))
 
 
 def _fallback(spec: _Kind, build: Callable[..., dict], limit: int, compact: bool) -> str:
     while True:
         lines = spec.markdown(build(limit=limit, compact=compact))
         size = sum(len(line.encode("utf-8")) + 1 for line in lines)
-        if size <= card_markdown.MAX_MARKDOWN_BYTES or (limit == 0 and compact):
-            return card_markdown.join(lines)  # join() still cuts at a line boundary if needed
+        if size <= markdown.MAX_MARKDOWN_BYTES or (limit == 0 and compact):
+            return markdown.join(lines)  # join() still cuts at a line boundary if needed
         if limit > 0:
-            limit = max(min(limit - 1, int(limit * card_markdown.MAX_MARKDOWN_BYTES / size)), 0)
+            limit = max(min(limit - 1, int(limit * markdown.MAX_MARKDOWN_BYTES / size)), 0)
         else:
             compact = True
 
 
-def _budget(budget_bytes: int | None) -> int:
-    return budget_bytes if budget_bytes is not None else Settings().card_budget_bytes
-
-
-def render_view(view: str, archive: Archive, *, audience: str, timezone: str, budget_bytes: int | None = None,
+def render_view(view: str, archive: Archive, *, audience: str, timezone: str, budget_bytes: int = DEFAULT_BUDGET,
                 chats: Iterable[MeetingChat] | None = None) -> Card:
     """One view (summary, attendance, polls, qa, chats) of an archive for a group space or a 1:1."""
     spec = VIEWS.get(view)
@@ -136,10 +132,10 @@ def render_view(view: str, archive: Archive, *, audience: str, timezone: str, bu
     tz = zone(timezone)
     data = recap(archive, audience=audience, chats=None if chats is None else list(chats))
     build = functools.partial(spec.build, data, tz, timezone)
-    return _fit(view, spec, build, _budget(budget_bytes))
+    return _fit(view, spec, build, budget_bytes)
 
 
-def render_card(kind: str, /, *, budget_bytes: int | None = None, **context) -> Card:
+def render_card(kind: str, /, *, budget_bytes: int = DEFAULT_BUDGET, **context) -> Card:
     """A card answering a command: help, error, archives, refusal or subscription (context per kind)."""
     spec = KINDS.get(kind)
     if spec is None:
@@ -149,4 +145,4 @@ def render_card(kind: str, /, *, budget_bytes: int | None = None, **context) -> 
         build(limit=spec.limit, compact=False)
     except TypeError as exc:  # an unknown context field: say which card did not understand it
         raise CardError(f"{kind} card: {exc}") from exc
-    return _fit(kind, spec, build, _budget(budget_bytes))
+    return _fit(kind, spec, build, budget_bytes)

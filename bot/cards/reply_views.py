@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from bot.cards import format as fmt
+import bot.cards.format as fmt
 from bot.cards.markup import clean, code, literal
 from bot.cards.recap_views import more_line
 from bot.errors import UsageError
@@ -68,13 +68,9 @@ def _date(when: datetime | None, tz) -> str:
     return fmt.day(when.astimezone(tz)) if isinstance(when, datetime) else "…"
 
 
-def help_card(*, commands: Iterable | None = None, did_you_mean: str | None = None, unknown: str | None = None,
+def help_card(*, commands: Iterable, did_you_mean: str | None = None, unknown: str | None = None,
          limit: int = 0, compact: bool = False) -> dict:
     """Every command with what it does, and a "did you mean" when the word typed was close to one."""
-    if commands is None:
-        from bot.chat import COMMANDS
-
-        commands = COMMANDS.values()
     rows = []
     for spec in commands:
         usage, summary = (spec if isinstance(spec, tuple) else (_field(spec, "usage", ""), _field(spec, "summary", "")))

@@ -210,9 +210,10 @@ COMMANDS: Mapping[str, CommandSpec] = {spec.name: spec for spec in (
 )}
 
 
-def parse(text: str, *, html: str | None = None, bot_id: str | None = None, bot_name: str | None = None) -> Command:
-    """Parse a message's text (its ``html`` locates the bot's @mention) into a ``Command``."""
-    words = split_words(strip_mention(text or "", html=html, bot_id=bot_id, bot_name=bot_name))
+def parse(text: str, *, html: str | None = None, is_bot: Callable[[str], bool] | None = None,
+          bot_name: str | None = None) -> Command:
+    """Parse a message's text (its ``html`` and ``is_bot`` locate the bot's @mention) into a ``Command``."""
+    words = split_words(strip_mention(text or "", html=html, is_bot=is_bot, bot_name=bot_name))
     if not words:
         return Command("help")
     first = words[0].lstrip("/").lower()

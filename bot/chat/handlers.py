@@ -14,16 +14,14 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import meetings
-from bot.cards import render_card, render_view
 from bot.chat.commands import COMMANDS, Command, parse, parse_action
 from bot.chat.exports import export_archive, export_filename
 from bot.chat.failures import explain
 from bot.chat.subscriptions import list_subscriptions, subscribe, unsubscribe
-from bot.chat.text import same_person
 from bot.context import Context
 from bot.errors import ConfigError, WebexNotFound
 from bot.meetings import Archive, Meeting
-from bot.webex import segment
+from bot.webex import same_person
 
 log = logging.getLogger(__name__)
 ARCHIVES_DEFAULT_SPAN = timedelta(days=30)
@@ -39,41 +37,40 @@ def handle_event(ctx: Context, event: dict) -> None:
 
 
 def on_message(ctx: Context, data: dict) -> None:
-    """A new message: fetch it, drop the bot's own, parse it, run the command."""
+    """A new message: fetch it, drop the bot's own, parse it, run the command where it was asked."""
     bot = ctx.bot_identity()
     if same_person(data.get("personId") or "", bot.id):
         return
-    message = _still_there(ctx, f"messages/{segment(data['id'])}")
+    message = _still_there(ctx.bot.message, data["id"])
     if message is None or same_person(message.get("personId") or "", bot.id):
         return
-    ctx.room_id = message.get("roomId") or ctx.room_id
-    ctx.room_type = message.get("roomType")
-    ctx.person_id, ctx.person_email = message.get("personId"), message.get("personEmail")
-    ctx.thread_id = message.get("parentId") or message.get("id")  # Webex threads are one level deep
-    run_command(ctx, parse(message.get("text") or "", html=message.get("html"), bot_id=bot.id,
-                           bot_name=bot.display_name))
+    asked = ctx.about(room_id=message.get("roomId") or ctx.room_id, room_type=message.get("roomType"),
+                      person_id=message.get("personId"), person_email=message.get("personEmail"),
+                      thread_id=message.get("parentId") or message.get("id"))  # Webex threads are one level deep
+    with asked.answering():
+        run_command(asked, parse(message.get("text") or "", html=message.get("html"),
+                                 is_bot=lambda person_id: same_person(person_id, bot.id), bot_name=bot.display_name))
 
 
 def on_card_action(ctx: Context, data: dict) -> None:
     """A card button: fetch the submission, the card (for its space and thread) and who pressed it."""
-    bot = ctx.webex("bot")
-    action = _still_there(ctx, f"attachment/actions/{segment(data['id'])}")
+    action = _still_there(ctx.bot.card_action, data["id"])
     if action is None:
         return
-    card = bot.get_json(f"messages/{segment(action['messageId'])}")
-    person = bot.get_json(f"people/{segment(action['personId'])}")
-    ctx.room_id = action.get("roomId") or card.get("roomId")
-    ctx.room_type = card.get("roomType")
-    ctx.thread_id = card.get("parentId") or card.get("id")
-    ctx.person_id, ctx.person_email = action["personId"], next(iter(person.get("emails") or []), None)
-    run_command(ctx, parse_action(action.get("inputs") or {}))
+    card = ctx.bot.message(action["messageId"])
+    person = ctx.bot.person(action["personId"])
+    pressed = ctx.about(room_id=action.get("roomId") or card.get("roomId"), room_type=card.get("roomType"),
+                        thread_id=card.get("parentId") or card.get("id"), person_id=action["personId"],
+                        person_email=next(iter(person.get("emails") or []), None))
+    with pressed.answering():
+        run_command(pressed, parse_action(action.get("inputs") or {}))
 
 
 def run_command(ctx: Context, command: Command) -> None:
     """Check access, then run the command's handler."""
     if COMMANDS[command.name].needs_admin and not ctx.is_admin:
         ctx.audit(command.name, command.ids, "refused: not an authorised admin")
-        ctx.reply(render_card("refusal", command=command.name))
+        ctx.reply(ctx.card("refusal", command=command.name))
         return
     COMMAND_HANDLERS[command.name](ctx, command)
 
@@ -82,7 +79,7 @@ def run_command(ctx: Context, command: Command) -> None:
 
 def show_help(ctx: Context, command: Command) -> None:
     """The help card, with "did you mean" when the command was close to a known one."""
-    ctx.reply(render_card("help", commands=list(COMMANDS.values()), unknown=command.unknown or None,
+    ctx.reply(ctx.card("help", commands=list(COMMANDS.values()), unknown=command.unknown or None,
                           did_you_mean=command.suggestion))
 
 
@@ -91,7 +88,7 @@ def list_archives(ctx: Context, command: Command) -> None:
     start, end = archive_window(command, ctx.timezone, datetime.now(ZoneInfo(ctx.timezone)))
     with ctx.audited("archives"):
         summaries = meetings.list_archive_summaries(ctx.webex("admin"), start, end, timezone=ctx.timezone)
-    ctx.reply(render_card("archives", archives=summaries, start=start, end=end, timezone=ctx.timezone))
+    ctx.reply(ctx.card("archives", archives=summaries, start=start, end=end, timezone=ctx.timezone))
 
 
 def archive_window(command: Command, zone: str, now: datetime) -> tuple[datetime, datetime]:
@@ -106,7 +103,7 @@ def show_view(ctx: Context, command: Command) -> None:
     """One view of an archive (summary, attendance, polls, Q&A or its chat), for this space's audience."""
     with ctx.audited(command.name, command.ids):
         archive = meetings.get_archive(ctx.webex("admin"), command.archive_id, timezone=ctx.timezone)
-    ctx.reply(render_view(command.name, archive, audience=ctx.audience, timezone=ctx.timezone))
+    ctx.reply(ctx.view(command.name, archive))
 
 
 def show_chats(ctx: Context, command: Command) -> None:
@@ -119,8 +116,7 @@ def show_chats(ctx: Context, command: Command) -> None:
     with ctx.audited("chats", command.ids):
         meeting = meetings.get_meeting(ctx.webex("admin"), command.meeting_id, timezone=ctx.timezone)
         chats = meetings.list_meeting_chats(ctx.webex("compliance"), command.meeting_id)
-    ctx.reply(render_view("chats", archive_for_meeting(meeting), chats=chats, audience=ctx.audience,
-                          timezone=ctx.timezone))
+    ctx.reply(ctx.view("chats", archive_for_meeting(meeting), chats=chats))
 
 
 def archive_for_meeting(meeting: Meeting) -> Archive:
@@ -134,7 +130,7 @@ def export(ctx: Context, command: Command) -> None:
     """An archive as a CSV table or JSON, posted as a file (1:1 only: exports name people)."""
     if ctx.audience != "direct":
         ctx.audit("export", command.ids, "refused: exports are for 1:1 spaces")
-        ctx.reply(render_card("error", title="Exports are for 1:1 spaces",
+        ctx.reply(ctx.card("error", title="Exports are for 1:1 spaces",
                               what_happened="An export lists e-mail addresses and private messages, so I post it "
                                             "only in a 1:1 space with an administrator.",
                               what_to_do="Send me the same export command in our 1:1 space."))
@@ -164,16 +160,16 @@ def report_failure(ctx: Context, exc: BaseException, *, attempts: int = 1) -> No
         log.warning("a job failed with no space to report to: %s", type(exc).__name__)
         return
     explanation = explain(exc, attempts=attempts)
-    ctx.reply(render_card("error", title=explanation.title, what_happened=explanation.what_happened,
+    ctx.reply(ctx.card("error", title=explanation.title, what_happened=explanation.what_happened,
                           what_to_do=explanation.what_to_do, tracking_id=explanation.tracking_id))
 
 
-def _still_there(ctx: Context, path: str) -> dict | None:
+def _still_there(fetch: Callable[[str], dict], item_id: str) -> dict | None:
     """What a webhook points at, or None when it was deleted before the job ran (nobody left to answer)."""
     try:
-        return ctx.webex("bot").get_json(path)
+        return fetch(item_id)
     except WebexNotFound:
-        log.info("%s is gone; nothing to answer", path.split("/", 1)[0])
+        log.info("%s %s is gone; nothing to answer", fetch.__name__.replace("_", " "), item_id)
         return None
 
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.chat.text import same_person
 from bot.context import Context
 from bot.errors import WebexError
 from bot.meetings import parse_time
-from bot.webex import segment
+from bot.webex import same_person
 
 log = logging.getLogger(__name__)
 FOUND, ABSENT, UNKNOWABLE = "found", "absent", "unknowable"
@@ -31,7 +30,7 @@ def answer_in_space(ctx: Context, event: dict) -> str:
         if where is None:
             return UNKNOWABLE
         room_id, root, since, own_id = where
-        if ctx.webex("bot").get_json(f"rooms/{segment(room_id)}").get("type") != "direct":
+        if ctx.bot.room(room_id).get("type") != "direct":
             return UNKNOWABLE
         return FOUND if _bot_message_since(ctx, room_id, root, since, own_id) else ABSENT
     except (WebexError, KeyError, TypeError, ValueError) as exc:
@@ -43,15 +42,15 @@ def answer_in_space(ctx: Context, event: dict) -> str:
 
 def _thread_of(ctx: Context, event: dict) -> tuple[str, str, str, str | None] | None:
     """(space, thread root, the event's time, its message id) of a message or card-action event, else None."""
-    bot, data = ctx.webex("bot"), event.get("data") or {}
+    bot, data = ctx.bot, event.get("data") or {}
     if not isinstance(data.get("id"), str):
         return None
     if event.get("resource") == "messages":
-        message = bot.get_json(f"messages/{segment(data['id'])}")
+        message = bot.message(data["id"])
         return message["roomId"], message.get("parentId") or message["id"], message["created"], message["id"]
     if event.get("resource") == "attachmentActions":
-        action = bot.get_json(f"attachment/actions/{segment(data['id'])}")
-        card = bot.get_json(f"messages/{segment(action['messageId'])}")
+        action = bot.card_action(data["id"])
+        card = bot.message(action["messageId"])
         return card["roomId"], card.get("parentId") or card["id"], action["created"], None
     return None
 
@@ -59,7 +58,7 @@ def _thread_of(ctx: Context, event: dict) -> tuple[str, str, str, str | None] | 
 def _bot_message_since(ctx: Context, room_id: str, root: str, since: str, own_id: str | None) -> bool:
     """Whether the thread ``root`` holds a bot message newer than the event (read newest first, down to it)."""
     me, start = ctx.bot_identity().id, parse_time(since)
-    messages = ctx.webex("bot").paginate("messages", {"roomId": room_id, "parentId": root}, page_size=50)
+    messages = ctx.bot.thread(room_id, root, page_size=50)
     for count, message in enumerate(messages):
         created = parse_time(message.get("created"))
         if message.get("id") == own_id or (start and created and created < start):

@@ -7,7 +7,6 @@ answering these commands follow the same rule: a group space sees a host's addre
 
 from __future__ import annotations
 
-from bot.cards import render_card
 from bot.chat.commands import COMMANDS, Command
 from bot.context import Context
 from bot.recaps import Rule
@@ -19,13 +18,13 @@ def subscribe(ctx: Context, command: Command) -> None:
     subscription, created = ctx.store.add_subscription(ctx.room_id, rule.kind, rule.value,
                                                        room_type=ctx.room_type or "group", by=ctx.person_email)
     ctx.audit("subscribe", (), f"ok: {rule.describe()}" + ("" if created else " (already subscribed)"))
-    ctx.reply(render_card("subscription", action="subscribed", kind=rule.kind, value=rule.value or None,
+    ctx.reply(ctx.card("subscription", action="subscribed", kind=rule.kind, value=rule.value or None,
                           id=subscription.id, audience=ctx.audience))
 
 
 def list_subscriptions(ctx: Context, command: Command) -> None:
     """The subscriptions of this space, with their ids."""
-    ctx.reply(render_card("subscription", action="list", subscriptions=ctx.store.subscriptions(ctx.room_id),
+    ctx.reply(ctx.card("subscription", action="list", subscriptions=ctx.store.subscriptions(ctx.room_id),
                           audience=ctx.audience))
 
 
@@ -34,7 +33,7 @@ def unsubscribe(ctx: Context, command: Command) -> None:
     current = ctx.store.subscriptions(ctx.room_id)
     spec = COMMANDS["unsubscribe"]
     if not current:
-        ctx.reply(render_card("subscription", action="list", subscriptions=[]))
+        ctx.reply(ctx.card("subscription", action="list", subscriptions=[]))
         return
     if command.value is None and len(current) > 1:
         raise spec.refuse(f"This space has {len(current)} subscriptions: give the id of one (`subscriptions` "
@@ -47,7 +46,7 @@ def unsubscribe(ctx: Context, command: Command) -> None:
                                                           for s in removed))
     if len(removed) == 1:
         only = removed[0]
-        ctx.reply(render_card("subscription", action="unsubscribed", kind=only.kind, value=only.value or None,
+        ctx.reply(ctx.card("subscription", action="unsubscribed", kind=only.kind, value=only.value or None,
                               id=only.id, audience=ctx.audience))
     else:
-        ctx.reply(render_card("subscription", action="unsubscribed", kind="all"))
+        ctx.reply(ctx.card("subscription", action="unsubscribed", kind="all"))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 
 _SMART = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'",
@@ -43,24 +42,10 @@ def mentions_in(html: str) -> list[tuple[str, str]]:
     return finder.mentions
 
 
-def same_person(a: str, b: str) -> bool:
-    """Whether two Webex person ids name the same person (base64 ``ciscospark://…/PEOPLE/uuid`` or bare uuid)."""
-    return bool(a and b) and (a == b or _uuid_of(a) == _uuid_of(b))
-
-
-def _uuid_of(person_id: str) -> str:
-    try:
-        padded = person_id.replace("+", "-").replace("/", "_") + "=" * (-len(person_id) % 4)
-        decoded = base64.urlsafe_b64decode(padded).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return person_id.lower()
-    return decoded.rsplit("/", 1)[-1].lower() if decoded.startswith("ciscospark://") else person_id.lower()
-
-
-def strip_mention(text: str, *, html: str | None = None, bot_id: str | None = None,
+def strip_mention(text: str, *, html: str | None = None, is_bot: Callable[[str], bool] | None = None,
                   bot_name: str | None = None) -> str:
-    """The text without the bot's @mention: located by the html when present, else by the bot's name."""
-    shown = [t for pid, t in mentions_in(html) if bot_id and same_person(pid, bot_id)] if html else []
+    """The text without the bot's @mention: located by the html (``is_bot`` tells its person id), else by name."""
+    shown = [t for pid, t in mentions_in(html) if is_bot and is_bot(pid)] if html else []
     for mention in shown:
         text = _remove_once(text, mention.strip())
     if not shown and bot_name:

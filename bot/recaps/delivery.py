@@ -164,10 +164,10 @@ def _post_failed(claim: _Claim, payload: dict, exc: WebexError, *, now: datetime
 
 def find_marker(ctx: Context, room_id: str, line: str) -> str | None:
     """The id of the bot's message carrying ``line`` in a 1:1 space, "" when absent, None when unknowable."""
-    room = ctx.webex("bot").get_json(f"rooms/{room_id}")
+    room = ctx.bot.room(room_id)
     if room.get("type") != "direct":
         return None
-    for count, message in enumerate(ctx.webex("bot").paginate("messages", {"roomId": room_id, "max": 50})):
+    for count, message in enumerate(ctx.bot.recent(room_id, page_size=50)):
         if line in (message.get("markdown") or ""):
             return str(message.get("id") or "?")
         if count + 1 >= RECOVERY_PAGE:

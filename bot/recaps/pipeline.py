@@ -7,10 +7,8 @@ the post-meeting chats. Data not there yet re-schedules the job with growing del
 sleep) until ``RECAP_RECAP_DEADLINE``, then a short card says why there is no recap. Posting
 goes through ``bot.recaps.delivery.post_once`` (the ledger's claim: exactly one post).
 
-Archive rule (archives name no meeting): an archive summary created in
-``[meeting end − 5 min, meeting end + 6 h]``, on the meeting's site, with the same title
-(case and spacing ignored); the one created closest to the meeting's end wins, and when both
-sides name a host the archive detail's host must be the meeting's (else the next closest).
+Which archive is the meeting's is decided by ``bot.recaps.matching``. The space's subscription decides
+who the recap is fetched on behalf of (its subscriber, in the audit log) and its audience, explicitly.
 """
 
 from __future__ import annotations
@@ -20,26 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import meetings
-from bot.cards import Card, render_card, render_view
-from bot.context import Context
+from bot.cards import Card
+from bot.context import Context, audience_of
 from bot.errors import CardError, ConfigError, WebexAuthError, WebexBadRequest, WebexNotFound, WebexRetryLater
-from bot.meetings import Archive, Meeting, MeetingChat, parse_meeting
+from bot.meetings import Meeting, MeetingChat, parse_meeting
 from bot.recaps.delivery import logical_now, post_once, schedule_delivery
-from bot.recaps.rules import normalise_email, normalise_site, targets
+from bot.recaps.matching import NotReady, find_archive
+from bot.recaps.rules import Target, normalise_email, normalise_site, targets
 from bot.storage import CANCELLED, CLAIMED, FINAL_STATES, GAVE_UP, POSTED, utcnow
 
 log = logging.getLogger(__name__)
-ARCHIVE_BEFORE_END = timedelta(minutes=5)
-ARCHIVE_AFTER_END = timedelta(hours=6)
-MAX_CANDIDATES = 3  # archive details fetched per look when several archives share the title
-
-
-class NotReady(Exception):
-    """The meeting's data is not (all) there yet; ``retry_after`` when Webex said how long to wait."""
-
-    def __init__(self, reason: str, retry_after: float | None = None):
-        super().__init__(reason)
-        self.reason, self.retry_after = reason, retry_after
 
 
 class Unsubscribed(Exception):
@@ -48,10 +36,11 @@ class Unsubscribed(Exception):
 
 @dataclass(frozen=True)
 class Prepared:
-    """A recap ready to post."""
+    """A recap ready to post, and the context it is posted on behalf of (the subscriber, in the audit log)."""
 
     card: Card
     archive_id: str
+    on_behalf: Context
 
 
 # --- the meetings/ended event ----------------------------------------------------------------
@@ -105,11 +94,11 @@ def deliver_recap(ctx: Context, payload: dict) -> None:
             schedule_delivery(ctx, meeting_id, room_id, attempt=int(payload.get("attempt") or 1) + 1, now=now,
                               retry_after=exc.retry_after, deadline=delivery.deadline_at, found=found)
             return
-        prepared = Prepared(gave_up_card(exc.reason, late=True), "")
+        prepared = Prepared(gave_up_card(ctx, exc.reason, late=True), "", ctx)
     except (WebexAuthError, WebexBadRequest, ConfigError, CardError) as exc:
-        prepared = Prepared(gave_up_card(_reason(exc), late=False), "")
-    post_once(ctx, {**payload, "found": found}, prepared.card, state=POSTED if prepared.archive_id else GAVE_UP,
-              archive_id=prepared.archive_id, now=now)
+        prepared = Prepared(gave_up_card(ctx, _reason(exc), late=False), "", ctx)
+    post_once(prepared.on_behalf, {**payload, "found": found}, prepared.card,
+              state=POSTED if prepared.archive_id else GAVE_UP, archive_id=prepared.archive_id, now=now)
 
 
 def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: dict | None = None) -> Prepared:
@@ -125,7 +114,7 @@ def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: d
         else:
             meeting = meetings.get_meeting(admin, meeting_id)
             found["meeting"] = meeting.raw
-        _set_audience(ctx, meeting, room_id)
+        target = subscription_of(ctx, meeting, room_id)
         archive = find_archive(admin, meeting, now, found)
         if archive is None:
             raise NotReady(f"no meeting archive titled “{meeting.title}” has appeared yet")
@@ -134,55 +123,21 @@ def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: d
         raise NotReady("Webex does not have the meeting's data yet (HTTP 404)") from exc
     except WebexRetryLater as exc:
         raise NotReady(f"Webex was busy or unreachable ({_status(exc)})", exc.retry_after) from exc
+    # Fetched on behalf of the subscriber; a 1:1 with an admin sees everything, any other space the group view.
+    on_behalf = ctx.about(room_type=target.room_type, person_email=target.subscriber)
+    audience = audience_of(ctx.settings, target.room_type, target.subscriber)
     # One audit line per recap fetched (the looks that found nothing yet fetched no meeting data).
-    ctx.audit("auto-recap", (meeting_id, archive.archive_id), f"ok: fetched for a {ctx.audience} space")
-    card = render_view("summary", archive, audience=ctx.audience, timezone=ctx.timezone, chats=chats)
-    return Prepared(card, archive.archive_id)
+    on_behalf.audit("auto-recap", (meeting_id, archive.archive_id), f"ok: fetched for a {audience} space")
+    card = on_behalf.view("summary", archive, audience=audience, chats=chats)
+    return Prepared(card, archive.archive_id, on_behalf)
 
 
-def _set_audience(ctx: Context, meeting: Meeting, room_id: str) -> None:
-    """The space's type and subscriber decide the audience (a 1:1 with an admin sees everything)."""
+def subscription_of(ctx: Context, meeting: Meeting, room_id: str) -> Target:
+    """The space's subscription that still matches the meeting (``Unsubscribed`` when none does)."""
     found = targets(ctx.store.subscriptions(room_id), host_email=meeting.host_email, site_url=meeting.site_url)
     if not found:
         raise Unsubscribed(room_id)
-    ctx.room_type, ctx.person_email = found[0].room_type, found[0].subscriber
-
-
-def find_archive(admin, meeting: Meeting, now: datetime, found: dict | None = None) -> Archive | None:
-    """The archive of an ended meeting by the rule in this module's docstring, or None (not there yet).
-
-    ``found["archiveId"]`` is set as soon as an archive matches (and used instead of a new search).
-    """
-    found = found if found is not None else {}
-    if isinstance(found.get("archiveId"), str):
-        return meetings.get_archive(admin, found["archiveId"])
-    if not isinstance(found.get("candidates"), list):
-        found["candidates"] = _candidates(admin, meeting, now)
-    for archive_id in list(found["candidates"]):
-        try:
-            archive = meetings.get_archive(admin, archive_id)
-        except WebexNotFound:
-            found["candidates"].remove(archive_id)  # listed but gone since: try the next one
-            continue
-        if _same_host(archive.host_email, meeting.host_email):
-            found["archiveId"] = archive.archive_id
-            return archive
-        found["candidates"].remove(archive_id)  # looked at: not this meeting's
-    del found["candidates"]  # none matched (or none yet): the next look searches afresh
-    return None
-
-
-def _candidates(admin, meeting: Meeting, now: datetime) -> list[str]:
-    """Ids of the archives that may be the meeting's, most likely first (title and time; the host is checked later)."""
-    if meeting.end is None:
-        raise NotReady("the meeting has no end time yet")
-    start = meeting.end - ARCHIVE_BEFORE_END
-    # Up to a minute past "now": an archive created this very second is in, whatever the clocks' skew.
-    end = max(min(meeting.end + ARCHIVE_AFTER_END, now + timedelta(minutes=1)), start + timedelta(minutes=1))
-    summaries = meetings.list_archive_summaries(admin, start, end, site_url=meeting.site_url)
-    same = [s for s in summaries if s.created and _same_title(s.title, meeting.title)]
-    same.sort(key=lambda s: abs((s.created - meeting.end).total_seconds()))
-    return [s.archive_id for s in same[:MAX_CANDIDATES]]
+    return found[0]
 
 
 def post_meeting_chats(ctx: Context, meeting_id: str) -> list[MeetingChat] | None:
@@ -197,21 +152,12 @@ def post_meeting_chats(ctx: Context, meeting_id: str) -> list[MeetingChat] | Non
         return None
 
 
-def gave_up_card(reason: str, *, late: bool) -> Card:
+def gave_up_card(ctx: Context, reason: str, *, late: bool) -> Card:
     """The short card saying the recap could not be produced, and why."""
     todo = ("An archive exists only for meetings Webex keeps a report of; an admin can still look with `archives`."
             if late else "Ask the operator of Recap to check its credentials and settings.")
-    return render_card("error", title="No recap for this meeting",
+    return ctx.card("error", title="No recap for this meeting",
                        what_happened=f"The recap could not be produced: {reason}.", what_to_do=todo)
-
-
-def _same_title(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
-
-
-def _same_host(archive_host: str | None, meeting_host: str | None) -> bool:
-    a, b = normalise_email(archive_host), normalise_email(meeting_host)
-    return a is None or b is None or a == b
 
 
 def _reason(exc: Exception) -> str:

@@ -1,18 +1,14 @@
 """Every HTTP call to Webex: one client per credential, paging, error translation, OAuth, webhooks, messaging.
 
-The only package (with the sandbox's emulator) that imports ``requests`` and ``webexpythonsdk``."""
+The only package (with the sandbox's emulator) that imports ``requests`` and ``webexpythonsdk``.
+"""
 
 from bot.webex.admin_token import AdminToken, webex_clients
-from bot.webex.client import (
-    REFRESH_HINT,
-    WebexClient,
-    WebexClients,
-    bot_sdk,
-    sdk_errors,
-    segment,
-    sign,
-    verify_signature,
-)
+from bot.webex.client import WebexClient, segment
+from bot.webex.clients import WebexClients
+from bot.webex.messaging import Messaging, same_person
+from bot.webex.signature import sign, verify_signature
+from bot.webex.translate import REFRESH_HINT, sdk_errors
 from bot.webex.webhooks import (
     WANTED,
     Change,
@@ -25,22 +21,7 @@ from bot.webex.webhooks import (
 )
 
 __all__ = [
-    "AdminToken",
-    "Change",
-    "REFRESH_HINT",
-    "WANTED",
-    "WantedWebhook",
-    "WebexClient",
-    "WebexClients",
-    "Webhook",
-    "bot_sdk",
-    "delete_mine",
-    "list_webhooks",
-    "sdk_errors",
-    "segment",
-    "sign",
-    "sync_webhooks",
-    "target_url",
-    "verify_signature",
-    "webex_clients",
+    "REFRESH_HINT", "WANTED", "AdminToken", "Change", "Messaging", "WantedWebhook", "WebexClient", "WebexClients",
+    "Webhook", "delete_mine", "list_webhooks", "same_person", "sdk_errors", "segment", "sign", "sync_webhooks",
+    "target_url", "verify_signature", "webex_clients",
 ]

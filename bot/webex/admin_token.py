@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from bot.config import Settings
 from bot.errors import WebexError, WebexRetryLater
 from bot.storage import Store, StoredToken, TokenStore, utcnow
-from bot.webex.client import WebexClients
+from bot.webex.clients import WebexClients
 from bot.webex.oauth import TokenGrant, request_access_token
 
 log = logging.getLogger(__name__)

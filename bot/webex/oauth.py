@@ -9,7 +9,8 @@ import requests
 
 from bot.config import Secret, Settings
 from bot.errors import WebexAuthError, WebexError, WebexRetryLater
-from bot.webex.client import REFRESH_HINT, USER_AGENT, error_for, response_json
+from bot.webex.client import USER_AGENT, response_json
+from bot.webex.translate import REFRESH_HINT, error_for
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.webex.client import WebexClient, WebexClients
+from bot.webex.client import WebexClient, segment
+from bot.webex.clients import WebexClients
 
 PREFIX = "recap:"
 WEBHOOK_PATH = "/webhooks/webex"
@@ -101,11 +102,11 @@ def list_webhooks(clients: WebexClients, secret: str | None = None, *,
     """Every webhook the bot and the admin credential can see (the admin's org-wide ones included)."""
     found: dict[str, Webhook] = {}
     for role, queries in (("bot", ({},)), ("admin", ({}, {"ownedBy": "org"}))):
-        client: WebexClient | None = getattr(clients, role)
-        if client is None or role not in roles:
+        endpoint = _endpoint(clients, role)
+        if endpoint is None or role not in roles:
             continue
         for query in queries:
-            for item in client.paginate("webhooks", query):
+            for item in endpoint.webhooks(query):
                 found.setdefault(str(item.get("id")), _webhook(role, item, secret))
     return list(found.values())
 
@@ -116,19 +117,19 @@ def sync_webhooks(clients: WebexClients, settings: Settings) -> list[Change]:
     hooks = list_webhooks(clients, secret)
     changes: list[Change] = []
     for wanted in WANTED:
-        client = getattr(clients, wanted.role)
-        if client is None:
+        endpoint = _endpoint(clients, wanted.role)
+        if endpoint is None:
             changes.append(Change("skipped", wanted.role, wanted.name, detail=f"no {wanted.role} credential "
                                   "configured (WEBEX_ADMIN_TOKEN or the WEBEX_ADMIN_CLIENT_* trio)"))
             continue
         ours = sorted((h for h in hooks if h.serves(wanted)), key=lambda h: (h.target_url != target,
                                                                              h.status != "active"))
         if not ours:
-            changes.append(_create(client, wanted, target, secret))
+            changes.append(_create(endpoint, wanted, target, secret))
             continue
-        changes.append(_repair(client, wanted, ours[0], target, secret))
+        changes.append(_repair(endpoint, wanted, ours[0], target, secret))
         for duplicate in ours[1:]:  # left over from an interrupted sync: ours, so safe to remove
-            client.delete(f"webhooks/{duplicate.id}")
+            endpoint.delete_webhook(duplicate.id)
             changes.append(Change("deleted", wanted.role, duplicate.name, duplicate.id, "duplicate"))
     return changes
 
@@ -138,21 +139,51 @@ def delete_mine(clients: WebexClients) -> list[Change]:
     changes = []
     for hook in list_webhooks(clients):
         if hook.mine:
-            getattr(clients, hook.role).delete(f"webhooks/{hook.id}")
+            _endpoint(clients, hook.role).delete_webhook(hook.id)
             changes.append(Change("deleted", hook.role, hook.name, hook.id))
     return changes
 
 
-def _create(client: WebexClient, wanted: WantedWebhook, target: str, secret: str) -> Change:
+class AdminWebhooks:
+    """The admin credential's webhooks through its HTTP client (the org-wide one needs ``ownedBy: org``)."""
+
+    def __init__(self, client: WebexClient):
+        self.client = client
+
+    def webhooks(self, query: dict | None = None):
+        """The webhooks the admin credential owns (``ownedBy=org`` for the organisation's)."""
+        return self.client.paginate("webhooks", query or {})
+
+    def create_webhook(self, body: dict) -> dict:
+        """Create a webhook."""
+        return self.client.post_json("webhooks", body)
+
+    def update_webhook(self, webhook_id: str, body: dict) -> dict:
+        """Change a webhook's name, targetUrl, secret or status."""
+        return self.client.put_json(f"webhooks/{segment(webhook_id)}", body)
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """Delete a webhook."""
+        self.client.delete(f"webhooks/{segment(webhook_id)}")
+
+
+def _endpoint(clients: WebexClients, role: str):
+    """Where ``role``'s webhooks are managed: the bot's messaging client, the admin's HTTP client, or None."""
+    if role == "bot":
+        return clients.bot
+    return AdminWebhooks(clients.admin) if clients.admin is not None else None
+
+
+def _create(endpoint, wanted: WantedWebhook, target: str, secret: str) -> Change:
     body = {"name": wanted.name, "targetUrl": target, "resource": wanted.resource, "event": wanted.event,
             "secret": secret}
     if wanted.org:
         body["ownedBy"] = "org"
-    created = client.post_json("webhooks", body)
+    created = endpoint.create_webhook(body)
     return Change("created", wanted.role, wanted.name, str(created.get("id") or ""), f"-> {target}")
 
 
-def _repair(client: WebexClient, wanted: WantedWebhook, hook: Webhook, target: str, secret: str) -> Change:
+def _repair(endpoint, wanted: WantedWebhook, hook: Webhook, target: str, secret: str) -> Change:
     fixes = [label for label, wrong in (("name", hook.name != wanted.name), ("targetUrl", hook.target_url != target),
                                         ("secret", hook.secret_matches is False)) if wrong]
     inactive = hook.status != "active"
@@ -162,7 +193,7 @@ def _repair(client: WebexClient, wanted: WantedWebhook, hook: Webhook, target: s
     body = {"name": wanted.name, "targetUrl": target, "secret": secret}
     if inactive:
         body["status"] = "active"
-    client.put_json(f"webhooks/{hook.id}", body)
+    endpoint.update_webhook(hook.id, body)
     action = "re-activated" if inactive and not fixes else "updated"
     detail = ", ".join(fixes + (["re-activated"] if inactive and fixes else []))
     return Change(action, wanted.role, wanted.name, hook.id, detail)

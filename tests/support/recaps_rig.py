@@ -11,10 +11,10 @@ import re
 from contextlib import contextmanager
 
 import requests
-from tests.support.bot_rig import SECRET, WEBHOOK_PATH, Rig, card_of, card_text, running_rig
 
 from bot.recaps import marker
 from bot.sandbox.emulator import ADMIN_EMAIL, SANDBOX_ADMIN_TOKEN
+from tests.support.bot_rig import SECRET, WEBHOOK_PATH, Rig, card_of, card_text, running_rig
 
 DELAY, DEADLINE = 60.0, 600.0
 

@@ -1,0 +1,74 @@
+"""Which archive is a meeting's: archives name no meeting, so a rule of title, time, site and host decides.
+
+Archive rule: an archive summary created in ``[meeting end − 5 min, meeting end + 6 h]``, on the
+meeting's site, with the same title (case and spacing ignored); the one created closest to the
+meeting's end wins, and when both sides name a host the archive detail's host must be the meeting's
+(else the next closest).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot import meetings
+from bot.errors import WebexNotFound
+from bot.meetings import Archive, Meeting
+from bot.recaps.rules import normalise_email
+
+ARCHIVE_BEFORE_END = timedelta(minutes=5)
+ARCHIVE_AFTER_END = timedelta(hours=6)
+MAX_CANDIDATES = 3  # archive details fetched per look when several archives share the title
+
+
+class NotReady(Exception):
+    """The meeting's data is not (all) there yet; ``retry_after`` when Webex said how long to wait."""
+
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason, self.retry_after = reason, retry_after
+
+
+def find_archive(admin, meeting: Meeting, now: datetime, found: dict | None = None) -> Archive | None:
+    """The archive of an ended meeting by the rule in this module's docstring, or None (not there yet).
+
+    ``found["archiveId"]`` is set as soon as an archive matches (and used instead of a new search).
+    """
+    found = found if found is not None else {}
+    if isinstance(found.get("archiveId"), str):
+        return meetings.get_archive(admin, found["archiveId"])
+    if not isinstance(found.get("candidates"), list):
+        found["candidates"] = _candidates(admin, meeting, now)
+    for archive_id in list(found["candidates"]):
+        try:
+            archive = meetings.get_archive(admin, archive_id)
+        except WebexNotFound:
+            found["candidates"].remove(archive_id)  # listed but gone since: try the next one
+            continue
+        if _same_host(archive.host_email, meeting.host_email):
+            found["archiveId"] = archive.archive_id
+            return archive
+        found["candidates"].remove(archive_id)  # looked at: not this meeting's
+    del found["candidates"]  # none matched (or none yet): the next look searches afresh
+    return None
+
+
+def _candidates(admin, meeting: Meeting, now: datetime) -> list[str]:
+    """Ids of the archives that may be the meeting's, most likely first (title and time; the host is checked later)."""
+    if meeting.end is None:
+        raise NotReady("the meeting has no end time yet")
+    start = meeting.end - ARCHIVE_BEFORE_END
+    # Up to a minute past "now": an archive created this very second is in, whatever the clocks' skew.
+    end = max(min(meeting.end + ARCHIVE_AFTER_END, now + timedelta(minutes=1)), start + timedelta(minutes=1))
+    summaries = meetings.list_archive_summaries(admin, start, end, site_url=meeting.site_url)
+    same = [s for s in summaries if s.created and _same_title(s.title, meeting.title)]
+    same.sort(key=lambda s: abs((s.created - meeting.end).total_seconds()))
+    return [s.archive_id for s in same[:MAX_CANDIDATES]]
+
+
+def _same_title(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _same_host(archive_host: str | None, meeting_host: str | None) -> bool:
+    a, b = normalise_email(archive_host), normalise_email(meeting_host)
+    return a is None or b is None or a == b
