@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.chat.commands import CommandUsageError
+from bot.chat.arguments import CommandUsageError
 from bot.errors import (
     CardError,
     ConfigError,
