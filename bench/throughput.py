@@ -68,10 +68,10 @@ calls a minute. More workers only add 429s, which cost a worker CPU (about 100 m
 but no calls. Before this benchmark the same run stalled: a 429 on any of a recap's calls made the whole
 delivery start over, so under a sustained limit a delivery rarely got its three admin calls through in a
 row (60 recaps on 4 workers were not done after 14 minutes and 24,516 job runs). Now a delivery that is
-refused comes back after Retry-After (plus up to 20 % jitter, `bot/recaps_delivery.py`) and resumes from
+refused comes back after Retry-After (plus up to 20 % jitter, `bot/recaps/delivery.py`) and resumes from
 what its earlier looks learnt — the meeting, the archive candidates, the matched archive id are carried in
-the job's payload (`bot/recaps.py`) — so a 429 costs that one call again. No thread sleeps on a rate limit
-(`bot/webex.py` raises `WebexRetryLater` at once). An earlier version waited out Retry-After ≤ 1 s in place
+the job's payload (`bot/recaps/pipeline.py`) — so a 429 costs that one call again. No thread sleeps on a rate limit
+(`bot/webex/client.py` raises `WebexRetryLater` at once). An earlier version waited out Retry-After ≤ 1 s in place
 instead; it delivered 86–91 a minute here, fewer than resuming does.
 """
 

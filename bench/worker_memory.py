@@ -41,7 +41,7 @@ to them (about 80 MiB: `Archive.raw` keeps the decoded JSON for exports), then t
 answering at once need about twice that. Before this benchmark the worker decoded answers with requests'
 `.json()`, which first turns the whole body into one Python str; a single emoji in a chat line makes
 CPython store every character of that str in 4 bytes (184 MiB for this archive). The peak was then 506 MiB
-for one command and 919 MiB for two at once; parsing the bytes with orjson (`bot/webex.py`) removed that
+for one command and 919 MiB for two at once; parsing the bytes with orjson (`bot/webex/client.py`) removed that
 copy and a third of the parse time. After a command the resident set stays near 300 MiB: CPython keeps the
 freed memory for the next command rather than handing it back. Size a worker host at about 80 MiB plus
 350 MiB per consumer thread (`recap worker --workers N`) for archives this large."""
