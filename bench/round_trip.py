@@ -70,7 +70,7 @@ def start_bot(layout: str, api_url: str, folder: Path) -> tuple[list[subprocess.
                     WEBEX_WEBHOOK_SECRET=SECRET, WEBEX_API_URL=api_url, RECAP_ADMINS=ADMIN_EMAIL,
                     DATABASE_URL=f"sqlite:///{folder / f'{layout}.db'}",
                     QUEUE_URL=f"sqlite:///{folder / f'{layout}-queue.db'}")
-    recap = [sys.executable, "-c", "from bot.cli.main import run; run()"]
+    recap = [sys.executable, "-c", "from bot.cli import run; run()"]
     if layout == "serve":
         processes = [subprocess.Popen([*recap, "serve", "--port", str(port), "--threads", "4"], env=env,
                                       cwd=folder, stdout=subprocess.DEVNULL)]

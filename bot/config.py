@@ -63,6 +63,8 @@ class Settings:
     recap_delay: float = 900.0  # seconds from "meeting ended" to the first look for its recap data
     recap_deadline: float = 86_400.0  # seconds after which an automatic recap gives up and says why
     job_lease: float = 60.0  # seconds a running job's claim lasts unless its worker renews it (a dead one cannot)
+    webex_rate: float = 300.0  # Webex requests a minute per token, shared by every process (0: not paced)
+    digest_ttl_days: float = 30.0  # how long a meeting's digest is kept (RECAP_DIGEST_TTL, in days)
     extra: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -114,6 +116,8 @@ def _parse(env: Mapping[str, str]) -> dict:
         "recap_deadline": _number(get("RECAP_RECAP_DEADLINE"), "RECAP_RECAP_DEADLINE", 86_400.0, float, 1,
                                   30 * 86_400),
         "job_lease": _number(get("RECAP_JOB_LEASE"), "RECAP_JOB_LEASE", 60.0, float, 2, 3600),
+        "webex_rate": _number(get("RECAP_WEBEX_RATE"), "RECAP_WEBEX_RATE", 300.0, float, 0, 1_000_000),
+        "digest_ttl_days": _number(get("RECAP_DIGEST_TTL"), "RECAP_DIGEST_TTL", 30.0, float, 0.01, 3660),
         "extra": {k: v for k, v in env.items() if k.startswith("RECAP_")},
     }
     if parsed["admin_token"] and parsed["admin_oauth"]:

@@ -20,10 +20,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from bot.cards import Card, render_card, render_view
 from bot.config import Settings
+from bot.digest import ChatTally, Digest, digest_for
 from bot.errors import WebexError
 from bot.meetings import Archive, MeetingChat
 from bot.storage import Store, create_store
@@ -133,12 +135,17 @@ class Context:
         """Who the bot is."""
         return self.services.bot_identity()
 
+    def digest(self, archive_id: str) -> Digest:
+        """The digest of an archive: stored once, then every view and button reads it (no new fetch)."""
+        return digest_for(self.store, self.webex("admin"), archive_id,
+                          ttl=timedelta(days=self.settings.digest_ttl_days), timezone=self.timezone)
+
     def card(self, kind: str, /, **context) -> Card:
         """A card answering a command (help, error, archives, refusal, subscription) within ``RECAP_CARD_BUDGET``."""
         return render_card(kind, budget_bytes=self.settings.card_budget_bytes, **context)
 
-    def view(self, view: str, archive: Archive, *, audience: str | None = None,
-             chats: Iterable[MeetingChat] | None = None) -> Card:
+    def view(self, view: str, archive: Digest | Archive, *, audience: str | None = None,
+             chats: ChatTally | Iterable[MeetingChat] | None = None) -> Card:
         """One view of a meeting for this space (or the ``audience`` given), in its zone, within the budget."""
         return render_view(view, archive, audience=audience or self.audience, timezone=self.timezone,
                            budget_bytes=self.settings.card_budget_bytes, chats=chats)
@@ -154,11 +161,14 @@ class Context:
         self._before_post()
         return _id_of(self.bot.post(self.room_id, markdown=markdown, parent_id=self.thread_id))
 
-    def reply_file(self, filename: str, data: bytes, *, markdown: str) -> str:
-        """Upload ``data`` as a file named ``filename`` (multipart) into the command's thread."""
+    def reply_file(self, filename: str, data: bytes | Path, *, markdown: str) -> str:
+        """Upload ``data`` (bytes, or a file written already) as ``filename`` (multipart) into the command's thread."""
         with tempfile.TemporaryDirectory(prefix="recap-upload-") as folder:
             path = Path(folder) / safe_filename(filename)
-            path.write_bytes(data)
+            if isinstance(data, Path):
+                data.replace(path)  # the same file system (the temporary folder): no copy of a large export
+            else:
+                path.write_bytes(data)
             self._before_post()
             return _id_of(self.bot.post_file(self.room_id, path, markdown=markdown, parent_id=self.thread_id))
 

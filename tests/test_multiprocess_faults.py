@@ -65,7 +65,10 @@ def bot_env(api_url: str, database_url: str, queue_url: str) -> dict:
     return child_env(WEBEX_BOT_TOKEN=SANDBOX_BOT_TOKEN, WEBEX_ADMIN_TOKEN=SANDBOX_ADMIN_TOKEN,
                      WEBEX_WEBHOOK_SECRET=SECRET, WEBEX_API_URL=api_url, RECAP_ADMINS="@example.com",
                      DATABASE_URL=database_url, QUEUE_URL=queue_url, RECAP_RECAP_DELAY="0",
-                     RECAP_RECAP_DEADLINE="600", RECAP_HTTP_TIMEOUT="5", RECAP_JOB_LEASE="3")
+                     RECAP_RECAP_DEADLINE="600", RECAP_HTTP_TIMEOUT="5", RECAP_JOB_LEASE="3",
+                     # This emulator has no rate limit (its 429s are injected faults); pacing is tested across
+                     # processes in test_pacing.py. Unpaced, the storm drains in seconds, as it did before pacing.
+                     RECAP_WEBEX_RATE="0")
 
 
 def register_webhooks(api_url: str, web_a: str, web_b: str) -> None:

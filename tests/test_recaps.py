@@ -8,10 +8,12 @@ end, deadline 600 s.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
-from bot.sandbox.emulator import ADMIN_EMAIL, USER_EMAIL
+from bot.sandbox.emulator import ADMIN_EMAIL, USER_EMAIL, RateLimit
+from bot.sandbox.generator import generate_meeting_chats
 from tests.support.recaps_rig import (
     DEADLINE,
     DELAY,
@@ -184,8 +186,10 @@ def test_a_look_cut_short_by_a_429_resumes_where_it_stopped(rig, refused):
     rig.run_jobs(after=DELAY + 10)
     assert len(recap_messages(rig, group, meeting["id"])) == 1
     admin_calls = [c.path for c in rig.emulator.calls("GET") if "Bearer sandbox-admin" in c.headers["Authorization"]]
-    # the meeting and the archive search were remembered from the first look: one archive fetch, no more
-    assert admin_calls == [f"/v1/recordingReport/meetingArchives/{meeting['archiveId']}"]
+    # The meeting and the archive search were remembered from the first look. Refused on the archive: one archive
+    # fetch, no more. Refused on the post: the first look had stored the archive's digest, so nothing is fetched.
+    fetched = [f"/v1/recordingReport/meetingArchives/{meeting['archiveId']}"] if refused != "messages" else []
+    assert admin_calls == fetched
 
 
 @pytest.mark.parametrize("space", ["direct", "group"])
@@ -213,3 +217,28 @@ def test_an_ordinary_user_cannot_subscribe_a_space(rig):
     answer = subscribe(rig, "subscribe all", group, email=USER_EMAIL)
     assert "only shared with Recap's administrators" in visible_text(answer)
     assert rig.jobs.services.store.subscriptions(group) == []
+
+
+def test_a_chat_listing_cut_short_by_the_rate_limit_resumes_at_its_offset(rig):
+    """10 pages of post-meeting chats; Webex's limit bites after 5 requests: the next look goes on, none twice."""
+    group = rig.group_room()
+    subscribe(rig, "subscribe all", group)
+    meeting = end_meeting(rig)
+    rig.emulator.add_meeting_chats(meeting["id"], generate_meeting_chats(meeting["id"], 1000, seed=5), replace=True)
+    rig.run_jobs()
+    rig.emulator.clear_log()
+    # Every token: 8 calls, then Retry-After: 6 s, longer than a worker waits in place (the job is rescheduled).
+    rig.emulator.rate_limit = RateLimit(per_minute=10, burst=8)
+    rig.run_jobs(after=DELAY + 1)
+    assert recap_messages(rig, group, meeting["id"]) == []
+    refused = [c for c in rig.emulator.calls("GET", "meetings/postMeetingChats") if c.status == 429]
+    assert refused, "the limit should have cut the listing short"
+    rig.emulator.rate_limit = None
+    time.sleep(6.5)  # the bot holds the credential for Retry-After (real time), as Webex asked
+    rig.run_jobs(after=DELAY + 120)
+    (posted,) = recap_messages(rig, group, meeting["id"])
+    assert "Chat 1,000 messages" in visible_text(posted)  # the post-meeting chat, every page counted once
+    served = [int(c.query.get("offset", 0)) for c in rig.emulator.calls("GET", "meetings/postMeetingChats")
+              if c.status == 200]
+    assert sorted(served) == sorted(set(served))  # no page fetched twice
+    assert set(range(0, 1000, 100)) <= set(served)

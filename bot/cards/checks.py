@@ -111,6 +111,13 @@ def webex_problems(content: dict) -> list[str]:
     return problems
 
 
+def check_limits(content: dict) -> None:
+    """The cheap check every card gets before it is sent: Webex's own limits (the schema is proven by the tests)."""
+    problems = webex_problems(content)
+    if problems:
+        raise CardError("; ".join(problems))
+
+
 def validate_card(content: dict) -> None:
     """Raise CardError unless ``content`` is a valid Adaptive Card 1.3 that Webex accepts."""
     if not isinstance(content, dict):

@@ -121,8 +121,8 @@ def chats(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 40, compact:
     shown = [_chat(recap, line, tz, style) for line in lines[max(len(lines) - limit, 0):]] if limit > 0 else []
     kind = "message" if recap.audience == "direct" else "public message"
     window = None
-    if len(shown) < len(lines):
-        window = (f"Showing the last {fmt.number(len(shown))} of {fmt.counted(len(lines), kind)} — "
+    if len(shown) < recap.chats.in_view:
+        window = (f"Showing the last {fmt.number(len(shown))} of {fmt.counted(recap.chats.in_view, kind)} — "
                   f"{export_hint(recap)} for all")
     source = "post-meeting chat" if recap.chat_source == "post-meeting" else "meeting archive"
     senders = top_senders(recap, style, 5)

@@ -153,10 +153,10 @@ def poll_intro(recap: Recap, poll: PollStat, tz: ZoneInfo) -> str:
             f"{fmt.noun(poll.eligible, 'attendee')} voted ({fmt.percent(poll.participation)})")
 
 
-def _names(recap: Recap, voters: tuple, style: Style) -> str | None:
+def _names(recap: Recap, answer, style: Style) -> str | None:
     text = text_fn(recap)
-    names = [text(v.display_name, style.name) or "(no name)" for v in voters[: style.voters]]
-    hidden = len(voters) - len(names)
+    names = [text(v.display_name, style.name) or "(no name)" for v in answer.voters[: style.voters]]
+    hidden = answer.named_voters - len(names)
     return (", ".join(names) + (f" + {fmt.number(hidden)} more" if hidden else "")) if names else None
 
 
@@ -164,7 +164,7 @@ def _answer(recap: Recap, answer, style: Style, details: bool) -> dict:
     return {"text": text_fn(recap)(answer.text, style.text) or "(empty)", "correct": answer.correct,
             "bar": fmt.bar(answer.percent, fmt.CARD_BAR_CELLS), "bar_short": fmt.bar(answer.percent),
             "count": fmt.number(answer.count), "percent": fmt.percent(answer.percent),
-            "voters": _names(recap, answer.voters, style) if details else None}
+            "voters": _names(recap, answer, style) if details else None}
 
 
 def question_block(recap: Recap, poll: PollStat, index: int, question: QuestionStat, style: Style,

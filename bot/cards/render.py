@@ -2,8 +2,8 @@
 
 Jinja templates in ``templates/cards`` lay the cards out; ``bot.cards.recap_views*`` decide what they
 say. Every card is cut to a byte budget by showing fewer list items (with a "+ N more" line),
-never by cutting JSON, and is validated against the Adaptive Cards 1.3 schema and Webex's
-limits before anyone can send it.
+never by cutting JSON, and checked against Webex's limits before anyone can send it. Validity
+against the Adaptive Cards 1.3 schema is proven by the tests (``validate_card``), off the hot path.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import bot.cards.detail_views as detail_views
 import bot.cards.markdown as markdown
 import bot.cards.recap_views as recap_views
 import bot.cards.reply_views as reply_views
-from bot.cards.checks import card_size, validate_card
+from bot.cards.checks import card_size, check_limits, validate_card
 from bot.cards.format import zone
+from bot.digest import ChatTally, Digest
 from bot.errors import CardError, UsageError
 from bot.meetings import Archive, MeetingChat
 from bot.resources import templates_dir
@@ -91,7 +92,7 @@ def _fit(kind: str, spec: _Kind, build: Callable[..., dict], budget: int) -> Car
             compact = True
         else:
             return _oversize(kind, build(limit=0, compact=True), budget)
-    validate_card(content)
+    check_limits(content)
     return Card(kind, content, _fallback(spec, build, limit, compact))
 
 
@@ -107,7 +108,7 @@ def _oversize(kind: str, context: dict, budget: int) -> Card:
     content = render_template("oversize", small)
     if card_size(content) > budget:
         raise CardError(f"even a minimal {kind} card needs {card_size(content):,} bytes; the budget is {budget:,}")
-    validate_card(content)
+    check_limits(content)
     return Card(kind, content, markdown.join([f"**{small['kicker']}: {small['title']}**", text]))
 
 
@@ -123,14 +124,17 @@ def _fallback(spec: _Kind, build: Callable[..., dict], limit: int, compact: bool
             compact = True
 
 
-def render_view(view: str, archive: Archive, *, audience: str, timezone: str, budget_bytes: int = DEFAULT_BUDGET,
-                chats: Iterable[MeetingChat] | None = None) -> Card:
-    """One view (summary, attendance, polls, qa, chats) of an archive for a group space or a 1:1."""
+def render_view(view: str, meeting: Digest | Archive, *, audience: str, timezone: str,
+                budget_bytes: int = DEFAULT_BUDGET, chats: ChatTally | Iterable[MeetingChat] | None = None) -> Card:
+    """One view (summary, attendance, polls, qa, chats) of a meeting's digest for a group space or a 1:1.
+
+    An archive parsed whole (a file given to ``recap render``) is digested first.
+    """
     spec = VIEWS.get(view)
     if spec is None:
         raise UsageError(f"unknown view {view!r}: use one of {', '.join(VIEWS)}")
     tz = zone(timezone)
-    data = recap(archive, audience=audience, chats=None if chats is None else list(chats))
+    data = recap(meeting, audience=audience, chats=chats)
     build = functools.partial(spec.build, data, tz, timezone)
     return _fit(view, spec, build, budget_bytes)
 

@@ -9,13 +9,15 @@ the job runner, which retries them or calls ``report_failure`` (the one place er
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import meetings
 from bot.chat.commands import COMMANDS, Command, parse, parse_action
-from bot.chat.exports import export_archive, export_filename
+from bot.chat.exports import export_filename, export_stream
 from bot.chat.failures import explain
 from bot.chat.subscriptions import list_subscriptions, subscribe, unsubscribe
 from bot.context import Context
@@ -102,8 +104,8 @@ def archive_window(command: Command, zone: str, now: datetime) -> tuple[datetime
 def show_view(ctx: Context, command: Command) -> None:
     """One view of an archive (summary, attendance, polls, Q&A or its chat), for this space's audience."""
     with ctx.audited(command.name, command.ids):
-        archive = meetings.get_archive(ctx.webex("admin"), command.archive_id, timezone=ctx.timezone)
-    ctx.reply(ctx.view(command.name, archive))
+        digest = ctx.digest(command.archive_id)
+    ctx.reply(ctx.view(command.name, digest))
 
 
 def show_chats(ctx: Context, command: Command) -> None:
@@ -135,12 +137,16 @@ def export(ctx: Context, command: Command) -> None:
                                             "only in a 1:1 space with an administrator.",
                               what_to_do="Send me the same export command in our 1:1 space."))
         return
-    with ctx.audited("export", command.ids):
-        archive = meetings.get_archive(ctx.webex("admin"), command.archive_id, timezone=ctx.timezone)
-    data = export_archive(archive, command.format, table=command.table or "attendance", timezone=ctx.timezone)
-    what = f"the {command.table} table" if command.format == "csv" else "the whole archive"
-    ctx.reply_file(export_filename(archive, command.format, command.table or "attendance"), data.encode("utf-8"),
-                   markdown=f"Export of {what} of archive `{command.archive_id}`.")
+    table = command.table or "attendance"
+    what = f"the {table} table" if command.format == "csv" else "the whole archive"
+    with tempfile.TemporaryDirectory(prefix="recap-export-") as folder:
+        path = Path(folder) / "export"
+        # Written as the archive streams from Webex: an export needs every row, never the whole archive in memory.
+        with ctx.audited("export", command.ids), path.open("wb") as out, \
+                meetings.archive_body(ctx.webex("admin"), command.archive_id, timezone=ctx.timezone) as body:
+            fields = export_stream(body, out, command.format, table=table, timezone=ctx.timezone)
+        ctx.reply_file(export_filename(fields, command.format, table), path,
+                       markdown=f"Export of {what} of archive `{command.archive_id}`.")
 
 
 def set_timezone(ctx: Context, command: Command) -> None:

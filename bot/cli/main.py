@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from bot.cli.digests import digests
 from bot.cli.files import export_command, render
 from bot.cli.ops import audit, doctor, status
 from bot.cli.webhooks import webhooks
@@ -22,7 +23,7 @@ def main() -> None:
     """Recap, the meeting-recap bot for Webex administrators."""
 
 
-for _command in (render, export_command, audit, doctor, status, webhooks):
+for _command in (render, export_command, audit, doctor, status, webhooks, digests):
     main.add_command(_command)
 
 

@@ -170,7 +170,10 @@ class Runner:
             log.exception("job %s: could not post the error card", task)
 
     def _prune_seen(self) -> None:
-        self.services.store.prune_seen(SEEN_EVENTS_KEPT)
+        """Drop old de-duplication keys, and digests past ``RECAP_DIGEST_TTL`` (README "Data retention")."""
+        store = self.services.store
+        store.prune_seen(SEEN_EVENTS_KEPT)
+        store.purge_digests(older_than=timedelta(days=self.services.settings.digest_ttl_days))
 
     def _sweep_tasks(self) -> None:
         for task, sweep in self.table.sweeps.items():

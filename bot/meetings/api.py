@@ -1,23 +1,41 @@
 """The meeting API module: the calls that fetch archives, archive summaries, post-meeting chats and meetings.
 
 Each call returns the records of ``bot.meetings.records``, parsed by ``bot.meetings.parse``; the id
-patterns say what an archive id and a meeting-instance id look like.
+patterns say what an archive id and a meeting-instance id look like. ``stream_archive`` hands an
+archive's records to a sink as the body arrives (``bot.meetings.stream``) instead of returning it whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from bot.meetings.parse import parse_archive, parse_archive_summary, parse_meeting, parse_meeting_chat
 from bot.meetings.records import Archive, ArchiveSummary, Meeting, MeetingChat
-from bot.webex import WebexClient
+from bot.meetings.stream import ArchiveSink, BinarySource, feed_archive
+from bot.webex import WebexClient, segment
 
 MAX_SPAN = timedelta(days=30)
+CHAT_PAGE = 100  # the most post-meeting chats Webex returns in one page
 
 
 def get_archive(client: WebexClient, archive_id: str, *, timezone: str | None = None) -> Archive:
     """The full detail report of one archive (admin credential)."""
     return parse_archive(client.get_json(f"recordingReport/meetingArchives/{archive_id}", timezone=timezone))
+
+
+def stream_archive(client: WebexClient, archive_id: str, sink: ArchiveSink, *, timezone: str | None = None) -> None:
+    """Read one archive's detail report (admin credential) into ``sink``, one record at a time, never whole."""
+    with client.stream("GET", f"recordingReport/meetingArchives/{segment(archive_id)}", timezone=timezone) as body:
+        feed_archive(body, sink)
+
+
+@contextmanager
+def archive_body(client: WebexClient, archive_id: str, *, timezone: str | None = None) -> Iterator[BinarySource]:
+    """One archive's detail report as a binary stream, read from the socket as the caller reads it (exports)."""
+    with client.stream("GET", f"recordingReport/meetingArchives/{segment(archive_id)}", timezone=timezone) as body:
+        yield body
 
 
 def span_windows(start: datetime, end: datetime, size: timedelta = MAX_SPAN) -> list[tuple[datetime, datetime]]:
@@ -47,11 +65,15 @@ def list_archive_summaries(client: WebexClient, start: datetime, end: datetime, 
     return sorted(seen.values(), key=lambda s: s.created or floor, reverse=True)
 
 
-def list_meeting_chats(client: WebexClient, meeting_id: str) -> list[MeetingChat]:
-    """Every post-meeting chat of an ended meeting instance (compliance credential), all pages."""
-    items = client.paginate("meetings/postMeetingChats", {"meetingId": meeting_id, "max": 100},
-                            offset_paging=True)
-    return [parse_meeting_chat(item) for item in items]
+def list_meeting_chats(client: WebexClient, meeting_id: str, *, offset: int = 0) -> Iterator[MeetingChat]:
+    """The post-meeting chats of an ended meeting instance (compliance credential) from ``offset`` on, in order.
+
+    Pages are fetched a window at a time (``bot.webex.paging``); the first one before this returns, so a
+    refused credential or a bad id raises here. A 429 later raises ``ListingInterrupted``: call again with
+    its ``offset`` (after its ``retry_after``) to go on where it stopped, no page fetched twice.
+    """
+    return client.list_by_offset("meetings/postMeetingChats", {"meetingId": meeting_id}, offset=offset,
+                                 page_size=CHAT_PAGE, parse=parse_meeting_chat)
 
 
 def get_meeting(client: WebexClient, meeting_id: str, *, timezone: str | None = None) -> Meeting:

@@ -57,7 +57,7 @@ def _opt(value: Any) -> str | None:
 def _int(value: Any, default: int = 0) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 reads as inf
         return default
 
 
@@ -134,22 +134,41 @@ def parse_question(d: dict) -> Question:
                     answers)
 
 
+def parse_system_info(d: dict) -> SystemInfo:
+    """One attendee's Support Center information from ``systemInfos[]``."""
+    return SystemInfo(_text(d.get("displayName")), tuple(_dicts(d.get("catalogs"))))
+
+
+def assemble_archive(top: dict, participants: Iterable[Participant], chats: Iterable[ArchiveChat],
+                     polls: Iterable[Poll], qas: Iterable[Question], system_infos: Iterable[SystemInfo],
+                     raw: dict | None = None) -> Archive:
+    """An ``Archive`` from its top-level fields (``top``: ``archiveId``, ``title``, …) and its parsed items."""
+    return Archive(
+        archive_id=_text(top.get("archiveId")),
+        service_type=_text(top.get("serviceType")),
+        title=_text(top.get("title")),
+        start=parse_time(top.get("start")),
+        end=parse_time(top.get("end")),
+        host_display_name=_text(top.get("hostDisplayName")),
+        host_email=_opt(top.get("hostEmail")),
+        participants=tuple(participants),
+        chats=tuple(chats),
+        polls=tuple(polls),
+        qas=tuple(qas),
+        system_infos=tuple(system_infos),
+        raw=raw if raw is not None else {},
+    )
+
+
 def parse_archive(d: dict) -> Archive:
     """An ``Archive`` from the JSON of ``GET /recordingReport/meetingArchives/{archiveId}``."""
-    return Archive(
-        archive_id=_text(d.get("archiveId")),
-        service_type=_text(d.get("serviceType")),
-        title=_text(d.get("title")),
-        start=parse_time(d.get("start")),
-        end=parse_time(d.get("end")),
-        host_display_name=_text(d.get("hostDisplayName")),
-        host_email=_opt(d.get("hostEmail")),
-        participants=tuple(parse_participant(p) for p in _dicts(d.get("participants"))),
-        chats=tuple(parse_archive_chat(c) for c in _dicts(d.get("chats"))),
-        polls=tuple(parse_poll(p) for p in _dicts(d.get("polls"))),
-        qas=tuple(parse_question(q) for q in _dicts(d.get("qas"))),
-        system_infos=tuple(SystemInfo(_text(s.get("displayName")), tuple(_dicts(s.get("catalogs"))))
-                           for s in _dicts(d.get("systemInfos") or d.get("systemInfo"))),
+    return assemble_archive(
+        d,
+        (parse_participant(p) for p in _dicts(d.get("participants"))),
+        (parse_archive_chat(c) for c in _dicts(d.get("chats"))),
+        (parse_poll(p) for p in _dicts(d.get("polls"))),
+        (parse_question(q) for q in _dicts(d.get("qas"))),
+        (parse_system_info(s) for s in _dicts(d.get("systemInfos") or d.get("systemInfo"))),
         raw=d,
     )
 

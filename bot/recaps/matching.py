@@ -8,11 +8,13 @@ meeting's end wins, and when both sides name a host the archive detail's host mu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot import meetings
+from bot.digest import Digest
 from bot.errors import WebexNotFound
-from bot.meetings import Archive, Meeting
+from bot.meetings import Meeting
 from bot.recaps.rules import normalise_email
 
 ARCHIVE_BEFORE_END = timedelta(minutes=5)
@@ -28,19 +30,20 @@ class NotReady(Exception):
         self.reason, self.retry_after = reason, retry_after
 
 
-def find_archive(admin, meeting: Meeting, now: datetime, found: dict | None = None) -> Archive | None:
+def find_archive(admin, meeting: Meeting, now: datetime, found: dict | None = None, *,
+                 load: Callable[[str], Digest]) -> Digest | None:
     """The archive of an ended meeting by the rule in this module's docstring, or None (not there yet).
 
     ``found["archiveId"]`` is set as soon as an archive matches (and used instead of a new search).
     """
     found = found if found is not None else {}
     if isinstance(found.get("archiveId"), str):
-        return meetings.get_archive(admin, found["archiveId"])
+        return load(found["archiveId"])
     if not isinstance(found.get("candidates"), list):
         found["candidates"] = _candidates(admin, meeting, now)
     for archive_id in list(found["candidates"]):
         try:
-            archive = meetings.get_archive(admin, archive_id)
+            archive = load(archive_id)  # the digest: stored, so the recap's buttons fetch nothing
         except WebexNotFound:
             found["candidates"].remove(archive_id)  # listed but gone since: try the next one
             continue

@@ -20,12 +20,14 @@ from datetime import datetime, timedelta
 from bot import meetings
 from bot.cards import Card
 from bot.context import Context, audience_of
+from bot.digest import ChatTally, chat_line
 from bot.errors import CardError, ConfigError, WebexAuthError, WebexBadRequest, WebexNotFound, WebexRetryLater
-from bot.meetings import Meeting, MeetingChat, parse_meeting
+from bot.meetings import Meeting, parse_meeting
 from bot.recaps.delivery import logical_now, post_once, schedule_delivery
 from bot.recaps.matching import NotReady, find_archive
 from bot.recaps.rules import Target, normalise_email, normalise_site, targets
 from bot.storage import CANCELLED, CLAIMED, FINAL_STATES, GAVE_UP, POSTED, utcnow
+from bot.webex import ListingInterrupted
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +117,10 @@ def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: d
             meeting = meetings.get_meeting(admin, meeting_id)
             found["meeting"] = meeting.raw
         target = subscription_of(ctx, meeting, room_id)
-        archive = find_archive(admin, meeting, now, found)
+        archive = find_archive(admin, meeting, now, found, load=ctx.digest)
         if archive is None:
             raise NotReady(f"no meeting archive titled “{meeting.title}” has appeared yet")
-        chats = post_meeting_chats(ctx, meeting_id)
+        chats = post_meeting_chats(ctx, meeting_id, found)
     except WebexNotFound as exc:
         raise NotReady("Webex does not have the meeting's data yet (HTTP 404)") from exc
     except WebexRetryLater as exc:
@@ -140,16 +142,28 @@ def subscription_of(ctx: Context, meeting: Meeting, room_id: str) -> Target:
     return found[0]
 
 
-def post_meeting_chats(ctx: Context, meeting_id: str) -> list[MeetingChat] | None:
-    """The post-meeting chats (compliance credential), or None to use the archive's own chat."""
+def post_meeting_chats(ctx: Context, meeting_id: str, found: dict) -> ChatTally | None:
+    """The post-meeting chats counted (compliance credential), or None to use the archive's own chat.
+
+    A listing cut short by a 429 leaves its progress in ``found["chats"]`` (the offset reached and the tally so
+    far), and the next look goes on from there: no page is fetched twice however often the limit bites.
+    """
     if not ctx.has_credential("compliance"):
         return None
+    progress = found.get("chats") if isinstance(found.get("chats"), dict) else {"offset": 0}
+    counted = ChatTally.load(progress["tally"]) if progress.get("tally") else ChatTally()
     try:
-        return meetings.list_meeting_chats(ctx.webex("compliance"), meeting_id)
+        for chat in meetings.list_meeting_chats(ctx.webex("compliance"), meeting_id, offset=int(progress["offset"])):
+            counted.add(chat_line(chat))
+    except ListingInterrupted as exc:
+        found["chats"] = {"offset": exc.offset, "tally": counted.dump()}
+        raise
     except (WebexAuthError, WebexBadRequest, WebexNotFound) as exc:
         # The feature is "upon request" and often off: the archive's chat is the next best thing.
         log.info("post-meeting chats of %s unavailable (%s); using the archive's chat", meeting_id, _status(exc))
         return None
+    found.pop("chats", None)
+    return counted
 
 
 def gave_up_card(ctx: Context, reason: str, *, late: bool) -> Card:

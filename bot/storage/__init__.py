@@ -1,5 +1,6 @@
 """Recap's state in SQL (SQLAlchemy, SQLite or PostgreSQL): the only package that imports SQLAlchemy."""
 
+from bot.storage.budget import RequestBudget, Slot
 from bot.storage.deliveries import (
     CANCELLED,
     CLAIMED,
@@ -14,6 +15,7 @@ from bot.storage.deliveries import (
     DeliveryRecord,
     RecapDelivery,
 )
+from bot.storage.digests import StoredDigest
 from bot.storage.errors import DATABASE_ERRORS, TRANSIENT_ERRORS, error_reason, is_transient
 from bot.storage.job_ledger import JobLedger, LedgerJob
 from bot.storage.models import Base, SeenEvent, UTCDateTime, utcnow
@@ -22,6 +24,7 @@ from bot.storage.subscriptions import SubscriptionRecord
 from bot.storage.tokens import StoredToken, TokenStore
 
 __all__ = [
+    "StoredDigest",
     "AuditRecord",
     "Base",
     "CANCELLED",
@@ -36,8 +39,10 @@ __all__ = [
     "LedgerJob",
     "POSTED",
     "RecapDelivery",
+    "RequestBudget",
     "STATES",
     "SeenEvent",
+    "Slot",
     "Store",
     "StoredToken",
     "SubscriptionRecord",

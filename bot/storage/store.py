@@ -21,6 +21,7 @@ from sqlalchemy.pool import StaticPool
 
 from bot.config import Settings
 from bot.storage.deliveries import DeliveryQueries  # also registers the recap_deliveries table on Base
+from bot.storage.digests import DigestQueries  # also registers the digests table on Base
 from bot.storage.job_ledger import JobLedger  # also registers the job_ledger table on Base
 from bot.storage.models import AuditEntry, Base, RoomSetting, SeenEvent, utcnow
 from bot.storage.subscriptions import SubscriptionQueries  # also registers the subscriptions table on Base
@@ -43,7 +44,7 @@ class AuditRecord:
     outcome: str
 
 
-class Store(SubscriptionQueries, DeliveryQueries):
+class Store(SubscriptionQueries, DeliveryQueries, DigestQueries):
     """Queries over one database; safe to share between threads (one short session per call).
 
     Subscriptions come from ``SubscriptionQueries`` (``bot.storage.subscriptions``), the recap delivery ledger

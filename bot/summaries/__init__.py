@@ -1,33 +1,31 @@
-"""Pure analysis of a meeting archive (no I/O): attendance, polls, Q&A, chat, and the privacy view.
+"""Pure analysis of a meeting's digest (no I/O): the recap for one audience, and the group filter.
 
-The work is split over ``bot.summaries.attendance``, ``bot.summaries.content`` and
-``bot.summaries.privacy``; callers import everything from here.
+The digest (``bot.digest``) holds the numbers and rows over everything; ``Recap`` shows them to a
+1:1 or filters them for a group space. The analysis names are re-exported here for the cards.
 """
 
-from bot.summaries.attendance import (
+from bot.digest import (
     GRACE,
+    AnswerStat,
     Attendance,
     Attendee,
-    attendance,
-    meeting_span,
-    number_shared_names,
-    people_count,
-    reference_span,
-)
-from bot.summaries.content import (
-    AnswerStat,
     ChatLine,
     ChatStats,
     PollStat,
     QAItem,
     QAStats,
     QuestionStat,
+    attendance,
     chat_line,
     chat_stats,
     chat_summary,
+    meeting_span,
+    number_shared_names,
+    people_count,
     poll_voters,
     polls,
     qa,
+    reference_span,
 )
 from bot.summaries.privacy import AUDIENCES, Recap, recap
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.errors import WebexError, WebexRetryLater
-from bot.storage import Store, StoredToken, TokenStore, utcnow
+from bot.storage import RequestBudget, Store, StoredToken, TokenStore, utcnow
 from bot.webex.clients import WebexClients
 from bot.webex.oauth import TokenGrant, request_access_token
 
@@ -149,8 +149,9 @@ def _fingerprint(client_id: str, client_secret: str, refresh_token: str) -> str:
 
 
 def webex_clients(settings: Settings, store: Store) -> WebexClients:
-    """The Webex clients of a process; with OAuth refresh configured, the admin one refreshes through ``store``."""
+    """The Webex clients of a process, paced through ``store``; with OAuth refresh, the admin one refreshes there."""
+    budget = RequestBudget(store.engine)  # every process paces each credential through the same rows
     if settings.admin_oauth is None:
-        return WebexClients(settings)
+        return WebexClients(settings, budget=budget)
     token = AdminToken(settings, store.tokens(str(settings.admin_oauth.client_secret)))
-    return WebexClients(settings, admin_token=token, admin_refresh=token.refresh)
+    return WebexClients(settings, admin_token=token, admin_refresh=token.refresh, budget=budget)

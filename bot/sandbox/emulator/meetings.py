@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, request
 
@@ -27,6 +28,7 @@ from bot.sandbox.emulator.http import (
     time_param,
 )
 from bot.sandbox.emulator.records import format_iso, in_zone, now_utc, parse_iso
+from bot.sandbox.emulator.world import EmulatorWorld
 from bot.sandbox.ids import SITE_URL
 
 bp = Blueprint("emulator_meetings", __name__)
@@ -83,17 +85,35 @@ def archive_summaries() -> Response:
 def archive_detail(archive_id: str) -> Response:
     """The full archive report, timestamps in the ``timezone`` header's zone (UTC by default)."""
     require_role("admin", message=ADMIN_ONLY)
-    zone = request_zone()
-    emulator = state()
+    body = _archive_json(state(), archive_id, request_zone())
+    if body is None:
+        raise ApiError(404, "The requested resource could not be found.")
+    return Response(body, mimetype=JSON_TYPE)
+
+
+def _archive_json(emulator: EmulatorWorld, archive_id: str, zone: ZoneInfo | None) -> bytes | None:
+    """The archive's JSON in ``zone``: one ``bytes`` made on first request and served as is until the archive changes.
+
+    Only stored archives are kept (a summary-only archive's bare report is small and follows its summary); a
+    rendering is kept only if the archive was not replaced while it was being made.
+    """
     key = (archive_id, zone.key if zone else "UTC")
     body = emulator.rendered.get(key)
-    if body is None:
-        detail = emulator.archive_detail(archive_id)
+    if body is not None:
+        return body
+    with emulator.render_lock:  # two first requests at once make it once
+        with emulator.lock:
+            body, stored = emulator.rendered.get(key), emulator.archives.get(archive_id)
+        if body is not None:
+            return body
+        detail = stored if stored is not None else emulator.archive_detail(archive_id)
         if detail is None:
-            raise ApiError(404, "The requested resource could not be found.")
+            return None
         body = json.dumps(in_zone(detail, zone), ensure_ascii=False).encode()
-        emulator.rendered[key] = body
-    return Response(body, mimetype=JSON_TYPE)
+        with emulator.lock:
+            if stored is not None and emulator.archives.get(archive_id) is stored:
+                emulator.rendered[key] = body
+    return body
 
 
 @bp.get("/meetings/postMeetingChats")

@@ -115,12 +115,16 @@ def meeting_for_archive(detail: dict, overrides: dict | None = None) -> dict:
     archive_id = str(detail.get("archiveId") or "")
     series_id, instance_id = meeting_ids_for_archive(archive_id)
     times = [parse_iso(detail.get(k)) for k in ("start", "end")]
-    for participant in detail.get("participants") or []:
-        times += [parse_iso(participant.get("joinedTime")), parse_iso(participant.get("leftTime"))]
+    participants = detail.get("participants")
+    for participant in participants if isinstance(participants, list) else []:
+        if isinstance(participant, dict):  # a hostile archive may hold anything; the emulator still serves it
+            times += [parse_iso(participant.get("joinedTime")), parse_iso(participant.get("leftTime"))]
     known = [t for t in times if t] or [now_utc()]
+    host_email = detail.get("hostEmail")
     record = meeting_record(instance_id, str(detail.get("title") or ""), format_iso(min(known)),
                             format_iso(max(known)), host_name=str(detail.get("hostDisplayName") or ""),
-                            host_email=detail.get("hostEmail") or None, series_id=series_id)
+                            host_email=host_email if isinstance(host_email, str) and host_email else None,
+                            series_id=series_id)
     record.update(hasChat=bool(detail.get("chats")), hasPolls=bool(detail.get("polls")),
                   hasQA=bool(detail.get("qas")))
     record.update(overrides or {})

@@ -58,7 +58,10 @@ class EmulatorWorld:
         self.archive_meetings: dict[str, str] = {}
         self.chats: dict[str, list[dict]] = {}
         self.pending_releases: list[PendingRelease] = []  # post-meeting data not out yet (see meetings_end)
-        self.rendered: dict[tuple[str, str], bytes] = {}  # archive JSON per (id, zone): big ones are slow to redo
+        # The served JSON of each stored archive per (id, zone): made once (one at a time, under render_lock) and
+        # dropped when the archive is replaced, so a 47 MiB archive is not serialised again for every request.
+        self.rendered: dict[tuple[str, str], bytes] = {}
+        self.render_lock = threading.Lock()
         self.bot_id: str | None = None
         self.org_id = ORG_ID
 

@@ -1,0 +1,41 @@
+"""A meeting's digest, fetched once: the stored one when there is one of this format, else fetched, built, stored.
+
+Every view, button and automatic recap of an archive reads its digest here, so Webex is asked for
+the archive only once (archives do not change once they appear) until the digest expires
+(``RECAP_DIGEST_TTL``) or a release changes the format version.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot import meetings
+from bot.digest.builder import DigestBuilder
+from bot.digest.codec import DigestFormatError, decode, encode
+from bot.digest.model import FORMAT_VERSION, Digest
+from bot.storage import Store
+from bot.webex import WebexClient
+
+log = logging.getLogger(__name__)
+
+
+def digest_for(store: Store, admin: WebexClient, archive_id: str, *, ttl: timedelta,
+               timezone: str | None = None) -> Digest:
+    """The digest of ``archive_id``: read back when stored (this format, within ``ttl``), else fetched and stored."""
+    stored = store.load_digest(archive_id, newer_than=ttl)
+    if stored is not None and stored.version == FORMAT_VERSION:
+        try:
+            return decode(stored.body)
+        except DigestFormatError as exc:  # a damaged row: build it again rather than fail the view
+            log.warning("stored digest of %s is unreadable (%s); fetching the archive again", archive_id, exc)
+    digest = fetch_digest(admin, archive_id, timezone=timezone)
+    store.save_digest(archive_id, FORMAT_VERSION, encode(digest))
+    return digest
+
+
+def fetch_digest(admin: WebexClient, archive_id: str, *, timezone: str | None = None) -> Digest:
+    """Fetch an archive and build its digest as the records pass."""
+    builder = DigestBuilder()
+    meetings.stream_archive(admin, archive_id, builder, timezone=timezone)
+    return builder.finish()
