@@ -87,6 +87,7 @@ class Context:
     thread_id: str | None = None  # the thread's first message, used as parentId
     scheduler: Scheduler | None = field(default=None, repr=False)
     on_post: Callable[[], None] | None = field(default=None, repr=False)  # told before each post (job ledger)
+    progress: dict = field(default_factory=dict, repr=False)  # what earlier attempts of this job got done
 
     def about(self, **where) -> Context:
         """The same job, now knowing more of who asked and where (``room_id``, ``room_type``, ``thread_id``, …)."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
 
-from bot.sandbox.emulator import ADMIN_EMAIL, SANDBOX_ADMIN_TOKEN, USER_EMAIL
+from bot.sandbox.emulator import ADMIN_EMAIL, SANDBOX_ADMIN_TOKEN, USER_EMAIL, RateLimit
+from bot.sandbox.generator import generate_meeting_chats
 from tests.support.bot_rig import EXAMPLE_ARCHIVE, card_of, card_text, running_rig
 
 POST_MESSAGES = "/paths/~1messages/post/requestBody/content/application~1json/schema"
@@ -217,3 +219,24 @@ def test_an_admin_by_domain_entry_is_authorised(tmp_path, emulator):
     with running_rig(tmp_path, emulator[0], admins=("@example.com",)) as rig:
         reply = ask(rig, f"summary {EXAMPLE_ARCHIVE}", email=USER_EMAIL)
         assert "MEETING RECAP" in card_text(reply)
+
+
+def test_a_chat_listing_cut_short_goes_on_from_its_page_on_the_next_attempt(rig):
+    """`chats <meetingId>` over 10 pages; Webex's limit bites after 5 requests; the retry resumes, no page twice."""
+    meeting_id = "0ed74a2f0c7d4f1d9d7b3c7e1c0a1b2c_I_900000000000000002"
+    rig.emulator.add_meeting({"id": meeting_id, "title": "Long chat", "hostEmail": ADMIN_EMAIL})
+    rig.emulator.add_meeting_chats(meeting_id, generate_meeting_chats(meeting_id, 1000, seed=4), replace=True)
+    # Every token: 8 calls, then Retry-After: 6 s, longer than a worker waits in place (the job is retried).
+    rig.emulator.rate_limit = RateLimit(per_minute=10, burst=8)
+    message = rig.say(f"chats {meeting_id}")
+    rig.run_jobs()
+    assert [m for m in rig.replies() if m.get("parentId") == message["id"]] == []
+    assert [c for c in rig.emulator.calls("GET", "meetings/postMeetingChats") if c.status == 429]
+    rig.emulator.rate_limit = None
+    time.sleep(6.5)  # the bot holds the credential for Retry-After (real time), as Webex asked
+    rig.run_jobs(after=60)
+    (reply,) = [m for m in rig.replies() if m.get("parentId") == message["id"]]
+    assert "1,000 messages" in card_text(reply)
+    served = [int(c.query.get("offset", 0)) for c in rig.emulator.calls("GET", "meetings/postMeetingChats")
+              if c.status == 200]
+    assert sorted(served) == sorted(set(served)) and set(range(0, 1000, 100)) <= set(served)

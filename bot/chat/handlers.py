@@ -21,9 +21,10 @@ from bot.chat.exports import export_filename, export_stream
 from bot.chat.failures import explain
 from bot.chat.subscriptions import list_subscriptions, subscribe, unsubscribe
 from bot.context import Context
+from bot.digest import tally_meeting_chats
 from bot.errors import ConfigError, WebexNotFound
 from bot.meetings import Archive, Meeting
-from bot.webex import same_person
+from bot.webex import ListingInterrupted, same_person
 
 log = logging.getLogger(__name__)
 ARCHIVES_DEFAULT_SPAN = timedelta(days=30)
@@ -117,7 +118,11 @@ def show_chats(ctx: Context, command: Command) -> None:
                           "which is not configured; `chats <archiveId>` shows the chat kept in a meeting archive")
     with ctx.audited("chats", command.ids):
         meeting = meetings.get_meeting(ctx.webex("admin"), command.meeting_id, timezone=ctx.timezone)
-        chats = meetings.list_meeting_chats(ctx.webex("compliance"), command.meeting_id)
+        try:  # a listing cut short goes on, on the job's next attempt, from the page it reached
+            chats = tally_meeting_chats(ctx.webex("compliance"), command.meeting_id, ctx.progress.get("chats"))
+        except ListingInterrupted as exc:
+            exc.progress = {"chats": exc.progress}
+            raise
     ctx.reply(ctx.view("chats", archive_for_meeting(meeting), chats=chats))
 
 

@@ -14,6 +14,7 @@ from bot.digest.builder import DigestBuilder, digest_of, replay
 from bot.digest.cache import digest_for, fetch_digest
 from bot.digest.chats import ChatLine, ChatStats, ChatTally, chat_line, chat_stats, chat_summary, tally
 from bot.digest.codec import DigestFormatError, decode, encode
+from bot.digest.listing import tally_meeting_chats
 from bot.digest.model import FORMAT_VERSION, Digest
 from bot.digest.polls import (
     VOTERS_KEPT,
@@ -65,4 +66,5 @@ __all__ = [
     "reference_span",
     "replay",
     "tally",
+    "tally_meeting_chats",
 ]

@@ -2,9 +2,9 @@
 
 The only package that imports Huey."""
 
-from bot.jobs.backend import close_huey, create_huey
+from bot.jobs.backend import QueuedJob, close_huey, create_huey
 from bot.jobs.ledger import subject
-from bot.jobs.runner import QueuedJob, RetryPolicy, Runner
+from bot.jobs.runner import RetryPolicy, Runner
 from bot.jobs.table import AnswerCheck, FailureReport, TaskFunction, TaskTable
 from bot.jobs.tasks import Jobs, create_jobs, default_table, default_tasks
 

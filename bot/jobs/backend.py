@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from huey import MemoryHuey, RedisHuey, SqliteHuey
@@ -71,3 +73,25 @@ class EmbeddedConsumer(Consumer):
 
     def _set_signal_handlers(self) -> None:
         pass
+
+
+@dataclass(frozen=True)
+class QueuedJob:
+    """A job waiting in the queue or the schedule (for tests, ``healthz`` and operators)."""
+
+    task: str
+    payload: dict
+    attempt: int
+    eta: datetime | None
+    job_id: str | None = None
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """A moment as Huey keeps it: naive UTC."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def queued_job(task) -> QueuedJob:
+    """The ``QueuedJob`` a Huey task of the runner stands for."""
+    name, payload, attempt, *job_id = task.args
+    return QueuedJob(name, payload, attempt, task.eta.replace(tzinfo=UTC) if task.eta else None, *job_id)

@@ -115,10 +115,10 @@ class Claim:
         self.finish()
         return False
 
-    def retry(self, attempt: int, due_at: datetime) -> None:
+    def retry(self, attempt: int, due_at: datetime, payload: dict | None = None) -> None:
         """The job goes back to ``queued`` for ``attempt``, due at ``due_at`` (queue it after this)."""
         self.release()
-        self.ledger.retry(self.job.id, self.token, attempt=attempt, due_at=due_at)
+        self.ledger.retry(self.job.id, self.token, attempt=attempt, due_at=due_at, payload=payload)
 
 
 def subject(payload: dict) -> str:

@@ -23,7 +23,7 @@ from huey.consumer import Consumer
 
 from bot.context import Context, Services, failed_in
 from bot.errors import UsageError, WebexRetryLater
-from bot.jobs.backend import EmbeddedConsumer, close_huey
+from bot.jobs.backend import EmbeddedConsumer, QueuedJob, close_huey, naive_utc, queued_job
 from bot.jobs.ledger import Claim, JobLeases
 from bot.jobs.table import TaskTable
 from bot.storage import LedgerJob, is_transient
@@ -57,17 +57,6 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         """Exponential delay with a little jitter, so retries of many jobs do not arrive together."""
         return min(self.max_delay, self.base_delay * 2 ** (attempt - 1)) * random.uniform(1.0, 1.1)
-
-
-@dataclass(frozen=True)
-class QueuedJob:
-    """A job waiting in the queue or the schedule (for tests, ``healthz`` and operators)."""
-
-    task: str
-    payload: dict
-    attempt: int
-    eta: datetime | None
-    job_id: str | None = None
 
 
 class Runner:
@@ -112,8 +101,9 @@ class Runner:
     def context_for(self, payload: dict) -> Context:
         """A context for a payload: its space and person come from ``roomId``/``personId`` or the event's data."""
         data = payload.get("data") if isinstance(payload.get("data"), dict) else payload
+        progress = payload.get("progress") if isinstance(payload.get("progress"), dict) else {}
         return Context(self.services, room_id=data.get("roomId"), person_id=data.get("personId"),
-                       person_email=data.get("personEmail"),
+                       person_email=data.get("personEmail"), progress=progress,
                        scheduler=lambda task, body, delay: self.enqueue(task, body, delay=delay))
 
     def _run(self, task: str, payload: dict, attempt: int, job_id: str | None = None) -> None:
@@ -143,7 +133,7 @@ class Runner:
             delay = self.policy.delay_for(exc, attempt)
             if delay is not None:
                 log.info("job %s attempt %d failed (%s); retrying in %.1fs", task, attempt, exc, delay)
-                self._retry(claim, task, payload, attempt + 1, delay)
+                self._retry(claim, task, _moved_on(payload, exc), attempt + 1, delay)
                 return
             self._give_up(ctx, task, exc, attempt)
         if claim:
@@ -153,7 +143,7 @@ class Runner:
         if claim is None:
             self.enqueue(task, payload, delay=delay, attempt=attempt)
             return
-        claim.retry(attempt, datetime.now(UTC) + timedelta(seconds=delay))
+        claim.retry(attempt, datetime.now(UTC) + timedelta(seconds=delay), payload)
         self._queue(task, payload, attempt, claim.job.id, delay)  # if this fails, the sweep queues it later
 
     def _give_up(self, ctx: Context, task: str, exc: Exception, attempt: int) -> None:
@@ -188,7 +178,7 @@ class Runner:
 
     def run_pending(self, *, until: datetime | None = None) -> int:
         """Run, in this thread, every queued job and every scheduled one due by ``until``; return how many ran."""
-        moment = _naive_utc(until or datetime.now(UTC))
+        moment = naive_utc(until or datetime.now(UTC))
         count = 0
         while True:
             for task in self.huey.read_schedule(moment):
@@ -203,11 +193,11 @@ class Runner:
 
     def pending(self) -> list[QueuedJob]:
         """Jobs queued to run now."""
-        return [_queued(t) for t in self.huey.pending() if t.name == self._run_task.name]
+        return [queued_job(t) for t in self.huey.pending() if t.name == self._run_task.name]
 
     def scheduled(self) -> list[QueuedJob]:
         """Jobs waiting for their time (retries among them), soonest first."""
-        jobs = [_queued(t) for t in self.huey.scheduled() if t.name == self._run_task.name]
+        jobs = [queued_job(t) for t in self.huey.scheduled() if t.name == self._run_task.name]
         return sorted(jobs, key=lambda j: j.eta or datetime.min.replace(tzinfo=UTC))
 
     def ping(self) -> int:
@@ -240,10 +230,9 @@ class Runner:
         return consumer
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def _queued(task) -> QueuedJob:
-    name, payload, attempt, *job_id = task.args
-    return QueuedJob(name, payload, attempt, task.eta.replace(tzinfo=UTC) if task.eta else None, *job_id)
+def _moved_on(payload: dict, exc: Exception) -> dict:
+    """The payload for the next attempt: with the ``progress`` the failed run carried out (a listing's offset)."""
+    progress = getattr(exc, "progress", None)
+    if not isinstance(progress, dict):
+        return payload
+    return {**payload, "progress": {**payload.get("progress", {}), **progress}}

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from bot import meetings
 from bot.cards import Card
 from bot.context import Context, audience_of
-from bot.digest import ChatTally, chat_line
+from bot.digest import ChatTally, tally_meeting_chats
 from bot.errors import CardError, ConfigError, WebexAuthError, WebexBadRequest, WebexNotFound, WebexRetryLater
 from bot.meetings import Meeting, parse_meeting
 from bot.recaps.delivery import logical_now, post_once, schedule_delivery
@@ -150,13 +150,10 @@ def post_meeting_chats(ctx: Context, meeting_id: str, found: dict) -> ChatTally 
     """
     if not ctx.has_credential("compliance"):
         return None
-    progress = found.get("chats") if isinstance(found.get("chats"), dict) else {"offset": 0}
-    counted = ChatTally.load(progress["tally"]) if progress.get("tally") else ChatTally()
     try:
-        for chat in meetings.list_meeting_chats(ctx.webex("compliance"), meeting_id, offset=int(progress["offset"])):
-            counted.add(chat_line(chat))
+        counted = tally_meeting_chats(ctx.webex("compliance"), meeting_id, found.get("chats"))
     except ListingInterrupted as exc:
-        found["chats"] = {"offset": exc.offset, "tally": counted.dump()}
+        found["chats"] = exc.progress
         raise
     except (WebexAuthError, WebexBadRequest, WebexNotFound) as exc:
         # The feature is "upon request" and often off: the archive's chat is the next best thing.

@@ -122,12 +122,13 @@ class JobLedger:
         with self.engine.begin() as conn:
             return conn.execute(delete(LedgerRow).where(LedgerRow.id == job_id, LedgerRow.token == token)).rowcount == 1
 
-    def retry(self, job_id: str, token: str, *, attempt: int, due_at: datetime) -> bool:
-        """Hand the job back for attempt ``attempt`` at ``due_at``; False when ``token`` no longer held it."""
+    def retry(self, job_id: str, token: str, *, attempt: int, due_at: datetime, payload: dict | None = None) -> bool:
+        """Hand the job back for attempt ``attempt`` at ``due_at`` (with its payload, when the run moved it on)."""
+        changes = {"payload": json.dumps(payload)} if payload is not None else {}
         with self.engine.begin() as conn:
             return conn.execute(update(LedgerRow).where(LedgerRow.id == job_id, LedgerRow.token == token)
                                 .values(state=QUEUED, attempt=attempt, due_at=due_at, token=None, holder=None,
-                                        lease_until=None, posts=0, updated_at=utcnow())).rowcount == 1
+                                        lease_until=None, posts=0, updated_at=utcnow(), **changes)).rowcount == 1
 
     def overdue(self, *, grace: timedelta, now: datetime | None = None, limit: int = 1000) -> list[LedgerJob]:
         """Running jobs whose lease lapsed, and queued ones not started ``grace`` after they were due."""
