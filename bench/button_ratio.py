@@ -93,8 +93,8 @@ def main() -> None:
     if args.record:
         record("button_ratio", "## A button on a large meeting (`bench/button_ratio.py`)\n\n" + text + "\n\n"
                "`python bench/button_ratio.py --record` wrote this section. A button reads the card action, the "
-               "card's message and the person (three bot calls), then the meeting's stored digest (the row is read every "
-               "time; its decoded form is kept for the last four meetings a process served), renders the view "
+               "card's message and the person (three bot calls), then the meeting's stored digest (the row is read "
+               "every time; its decoded form is kept for the last four meetings a process served), renders the view "
                "and posts it: the archive is not fetched again, so the large meeting costs only its bigger card. "
                "Before digests, every button fetched and parsed the whole archive again (47 MiB here).")
 

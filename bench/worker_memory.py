@@ -4,9 +4,10 @@ The archive is ``generate_archive(seed=7, participants=2000, chats=10000, polls=
 (the card-rendering benchmark's), served by the emulator in this process. A ``recap worker`` runs as a
 child process on SQLite; the script queues the jobs a web process would (one typed command each,
 from the admin's 1:1 space) and, after each reply is posted, reads the worker's ``VmRSS`` and ``VmHWM``
-(the peak resident set so far) from ``/proc/<pid>/status``. First one thread, the five views one after
-the other, then the automatic recap of the archive's meeting; then a fresh worker with two
-threads (``recap worker``'s default) answering two commands at once.
+(the peak resident set so far) from ``/proc/<pid>/status``. First one thread: the five views one after
+the other, every export, then the automatic recap of the archive's meeting; then a fresh worker with two
+threads (``recap worker``'s default) answering two commands at once, both fetching; then ``recap serve``
+with its consumer inside (its gunicorn worker measured) doing the same.
 
     python bench/worker_memory.py [--record]
 """
@@ -21,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import clean_env, machine, record, stop
+from bench_common import clean_env, free_port, machine, record, stop, wait_until_up
 
 from bot.config import Settings
 from bot.jobs import create_jobs
@@ -49,7 +50,10 @@ the typed records side by side."""
 
 
 def status(pid: int) -> dict[str, float]:
-    """VmRSS and VmHWM of a process, in MiB."""
+    """VmRSS and VmHWM of a process, in MiB; for ``recap serve``, of its gunicorn worker (the app and consumer)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    if children:  # gunicorn's master forks the worker that holds the app and the consumer
+        return status(int(children[0]))
     values = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, rest = line.partition(":")
@@ -72,11 +76,16 @@ class Bench:
         self.jobs = create_jobs(Settings.from_env(self.env, env_file=None))
         self.room = state.direct_room(ADMIN_EMAIL, BOT_EMAIL)["id"]
 
-    def worker(self, threads: int) -> subprocess.Popen:
-        """A ``recap worker`` child, once its consumer has started."""
-        log = self.folder / f"worker-{threads}.log"
-        proc = subprocess.Popen([sys.executable, "-c", "from bot.cli import run; run()", "worker", "--workers",
-                                 str(threads)], env=self.env, cwd=self.folder, stderr=open(log, "wb"))
+    def worker(self, threads: int, *, serve: bool = False) -> subprocess.Popen:
+        """A ``recap worker`` child (or ``recap serve`` with its consumer inside), once its consumer has started."""
+        log, port = self.folder / f"{'serve' if serve else 'worker'}-{threads}.log", free_port()
+        command = (["serve", "--port", str(port), "--threads", "2", "--consumers", str(threads)] if serve
+                   else ["worker", "--workers", str(threads)])
+        proc = subprocess.Popen([sys.executable, "-c", "from bot.cli import run; run()", *command], env=self.env,
+                                cwd=self.folder, stderr=open(log, "wb"), stdout=subprocess.DEVNULL)
+        if serve:  # its consumer starts with the app, before /healthz answers
+            wait_until_up(f"http://127.0.0.1:{port}/healthz", proc)
+            return proc
         while "consumer started" not in log.read_text():
             if proc.poll() is not None:
                 raise SystemExit(log.read_text())
@@ -135,6 +144,16 @@ def measure(bench: Bench, archive_id: str) -> list[tuple[str, dict]]:
         for thread in threads:
             bench.wait_reply(thread)
         rows.append(("`summary` (fetching) and `export … csv polls` answered at once", status(proc.pid)))
+    finally:
+        stop(proc)
+    bench.jobs.services.store.purge_digests()
+    proc = bench.worker(2, serve=True)
+    try:
+        rows.append(("`recap serve` started, idle (consumer inside, 2 threads)", status(proc.pid)))
+        threads = [bench.command(text) for text in (f"summary {archive_id}", f"export {archive_id} csv polls")]
+        for thread in threads:
+            bench.wait_reply(thread)
+        rows.append(("`recap serve`: `summary` (fetching) and `export … csv polls` at once", status(proc.pid)))
     finally:
         stop(proc)
     return rows
