@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -89,3 +91,28 @@ def record(name: str, markdown: str) -> None:
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     README.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def emulator_process(fixtures: Path, *, latency_ms: int = 0) -> Iterator[str]:
+    """``recap emulator --fixtures`` in a process of its own on a free loopback port; its API URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "bot", "emulator", "--port", str(port), "--fixtures", str(fixtures),
+               "--latency-ms", str(latency_ms)]
+    emulator = subprocess.Popen(command, env=clean_env(), cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    try:
+        api_url = f"http://127.0.0.1:{port}/v1/"
+        wait_until_up(api_url + "people/me", emulator)
+        yield api_url
+    finally:
+        stop(emulator)
+
+
+def peak_mib(key: str = "VmHWM") -> float:
+    """``VmHWM`` (peak) or ``VmRSS`` of this process, in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name == key:
+            return int(rest.split()[0]) / 1024
+    raise KeyError(key)

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import requests
-from bench_common import ROOT, clean_env, free_port, machine, record, stop, wait_until_up
+from bench_common import ROOT, clean_env, emulator_process, machine, peak_mib, record
 
 SPEC = {"participants": 2000, "chats": 10000, "polls": 50, "questions": 1000}
 VARIANTS = {
@@ -34,15 +34,6 @@ VARIANTS = {
     "stream": "`stream_archive` into a counting sink (ijson, yajl2_c)",
     "collect": "`parse_archive_stream`: the stream collected into an `Archive`",
 }
-
-
-def vm(key: str) -> float:
-    """``VmHWM`` or ``VmRSS`` of this process, in MiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name == key:
-            return int(rest.split()[0]) / 1024
-    raise KeyError(key)
 
 
 class Counter:
@@ -90,13 +81,14 @@ def child(variant: str, api_url: str, archive_id: str, repeat: int) -> None:
         return sink.counts
 
     client = WebexClient(api_url, SANDBOX_ADMIN_TOKEN, role="admin", timeout=120)
-    idle = vm("VmHWM")
+    idle = peak_mib("VmHWM")
     seconds, counts = [], {}
     for _ in range(repeat):
         start = time.perf_counter()
         counts = once()  # nothing of one run is kept while the next one runs
         seconds.append(time.perf_counter() - start)
-    print(json.dumps({"idle": idle, "peak": vm("VmHWM"), "rss": vm("VmRSS"), "seconds": seconds, "counts": counts}))
+    print(json.dumps({"idle": idle, "peak": peak_mib("VmHWM"), "rss": peak_mib("VmRSS"), "seconds": seconds,
+                      "counts": counts}))
 
 
 def run_child(variant: str, api_url: str, archive_id: str, repeat: int) -> dict:
@@ -150,20 +142,13 @@ def main() -> None:
         (Path(tmp) / "archives").mkdir()
         (Path(tmp) / "archives" / f"{archive_id}.json").write_text(json.dumps(raw), encoding="utf-8")
         del raw
-        port = free_port()
-        emulator = subprocess.Popen([sys.executable, "-m", "bot", "emulator", "--port", str(port), "--fixtures", tmp],
-                                    env=clean_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            api_url = f"http://127.0.0.1:{port}/v1/"
-            wait_until_up(api_url + "people/me", emulator)
+        with emulator_process(Path(tmp)) as api_url:
             warm = requests.get(f"{api_url}recordingReport/meetingArchives/{archive_id}", timeout=120,
                                 headers={"Authorization": f"Bearer {SANDBOX_ADMIN_TOKEN}"})
             warm.raise_for_status()
             size = len(warm.content)
             del warm
             rows = {name: run_child(name, api_url, archive_id, args.repeat) for name in VARIANTS}
-        finally:
-            stop(emulator)
     counts = {json.dumps(row["counts"], sort_keys=True) for row in rows.values()}
     if len(counts) != 1:
         raise SystemExit(f"the variants disagree on what the archive holds: {counts}")

@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 
 import requests
-from bench_common import ROOT, clean_env, free_port, machine, record, stop, wait_until_up
+from bench_common import ROOT, clean_env, emulator_process, machine, peak_mib, record
 
 SPEC = {"participants": 2000, "chats": 10000, "polls": 50, "questions": 1000}
 MEETING = "0ed74a2f0c7d4f1d9d7b3c7e1c0a1b2c_I_900000000000000001"
@@ -37,15 +37,6 @@ TEMPLATE = """{"type": "AdaptiveCard", "version": "1.3", "body": [
   {"title": "People", "value": "{{ people }}"}, {"title": "Polls", "value": "{{ polls }}"},
   {"title": "Questions", "value": "{{ questions }} ({{ answered }} answered)"},
   {"title": "Chat messages", "value": "{{ chats }}"}]}]}"""
-
-
-def vm(key: str) -> float:
-    """``VmHWM`` or ``VmRSS`` of this process, in MiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name == key:
-            return int(rest.split()[0]) / 1024
-    raise KeyError(key)
 
 
 def naive(api_url: str, archive_id: str) -> int:
@@ -105,13 +96,13 @@ def child(variant: str, api_url: str, archive_id: str, repeat: int) -> None:
     """One variant in this (fresh) process; prints its figures as JSON."""
     job = {"naive": naive, "recap": recap, "recap-unpaced": partial(recap, paced=False)}[variant]
     import bot.cards  # noqa: F401 - both pay the same imports before the idle reading
-    idle, seconds, cpu = vm("VmHWM"), [], []
+    idle, seconds, cpu = peak_mib("VmHWM"), [], []
     for _ in range(repeat):
         started, used = time.perf_counter(), time.process_time()
         chats = job(api_url, archive_id)
         seconds.append(time.perf_counter() - started)
         cpu.append(time.process_time() - used)
-    print(json.dumps({"idle": idle, "peak": vm("VmHWM"), "seconds": seconds, "cpu": cpu, "chats": chats}))
+    print(json.dumps({"idle": idle, "peak": peak_mib("VmHWM"), "seconds": seconds, "cpu": cpu, "chats": chats}))
 
 
 def run_child(variant: str, api_url: str, archive_id: str, repeat: int) -> dict:
@@ -166,16 +157,8 @@ def main() -> None:
             (Path(tmp) / folder).mkdir()
             (Path(tmp) / folder / f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
         del raw
-        port = free_port()
-        emulator = subprocess.Popen([sys.executable, "-m", "bot", "emulator", "--port", str(port), "--fixtures", tmp,
-                                     "--latency-ms", str(args.latency_ms)], env=clean_env(), cwd=ROOT,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            api_url = f"http://127.0.0.1:{port}/v1/"
-            wait_until_up(api_url + "people/me", emulator)
+        with emulator_process(Path(tmp), latency_ms=args.latency_ms) as api_url:
             rows = {variant: run_child(variant, api_url, archive_id, args.repeat) for variant in NAMES}
-        finally:
-            stop(emulator)
     text = report(rows, args.repeat, args.latency_ms)
     print(text)
     if args.record:
