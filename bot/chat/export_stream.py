@@ -14,13 +14,12 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
-from bot.digest import attendance, chat_line, chat_summary, qa_item, question_stat
+from bot.digest import Joins, chat_line, chat_summary, qa_item, question_stat
 from bot.errors import UsageError
-from bot.meetings import ArchiveChat, Participant, parse_time
+from bot.meetings import ArchiveChat, Participant
 from bot.meetings.records import Poll, Question, SystemInfo
 
 TABLES = ("attendance", "joins", "chats", "polls", "qa")
@@ -51,18 +50,6 @@ def when(value, tz: ZoneInfo) -> str:
     return value.astimezone(tz).isoformat() if value else ""
 
 
-def _time(value: Any) -> datetime | None:
-    return value if isinstance(value, datetime) else parse_time(value)
-
-
-class _Joins:
-    """What the attendance analysis reads: the joins and the recorded span (filled in as they pass)."""
-
-    def __init__(self) -> None:
-        self.participants: list[Participant] = []
-        self.start = self.end = None
-
-
 class ExportWriter:
     """A sink that writes one CSV table (or, for JSON, the computed attendance) to a binary file."""
 
@@ -75,7 +62,7 @@ class ExportWriter:
         self.fields: dict[str, Any] = {}
         self._text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True) if fmt == "csv" else None
         self._csv = csv.writer(self._text, lineterminator="\r\n") if self._text else None
-        self._joins, self._lines, self._polls = _Joins(), [], 0
+        self._joins, self._lines, self._polls = Joins(), [], 0
         if self._csv:
             self._row(HEADERS[self.table])
 
@@ -129,8 +116,7 @@ class ExportWriter:
 
     def people(self) -> list:
         """The attendance of the joins seen, one entry per person."""
-        self._joins.start, self._joins.end = _time(self.fields.get("start")), _time(self.fields.get("end"))
-        return list(attendance(self._joins).people)
+        return list(self._joins.attendance(self.fields).people)
 
     def finish(self) -> None:
         """Write what had to wait for the last record (attendance, the sorted chat); flush."""

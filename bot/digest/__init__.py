@@ -10,7 +10,7 @@ from bot.digest.attendance import (
     people_count,
     reference_span,
 )
-from bot.digest.builder import DigestBuilder, digest_of, replay
+from bot.digest.builder import DigestBuilder, Joins, digest_of, replay
 from bot.digest.cache import digest_for, fetch_digest
 from bot.digest.chats import ChatLine, ChatStats, ChatTally, chat_line, chat_stats, chat_summary, tally
 from bot.digest.codec import DigestFormatError, decode, encode
@@ -31,6 +31,7 @@ from bot.digest.qa import QAItem, QAStats, qa, qa_item
 __all__ = [
     "FORMAT_VERSION",
     "GRACE",
+    "Joins",
     "VOTERS_KEPT",
     "AnswerStat",
     "Attendance",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.digest.attendance import attendance, meeting_span
+from bot.digest.attendance import Attendance, attendance, meeting_span
 from bot.digest.chats import ChatTally, chat_line
 from bot.digest.model import Digest
 from bot.digest.polls import PollTally
@@ -21,12 +21,17 @@ from bot.meetings.records import Poll, Question, SystemInfo
 
 
 @dataclass
-class _Joins:
-    """What the attendance analysis reads of an archive: its joins and its recorded span."""
+class Joins:
+    """The joins of an archive as they pass, and its recorded span: what the attendance analysis reads."""
 
     participants: list[Participant] = field(default_factory=list)
     start: datetime | None = None
     end: datetime | None = None
+
+    def attendance(self, fields: dict[str, Any]) -> Attendance:
+        """The attendance of the joins seen, against the span of the archive's ``start`` and ``end`` fields."""
+        self.start, self.end = when(fields.get("start")), when(fields.get("end"))
+        return attendance(self)
 
 
 @dataclass
@@ -39,7 +44,7 @@ class DigestBuilder:
 
     def __init__(self) -> None:
         self.fields: dict[str, Any] = {}
-        self._joins = _Joins()
+        self._joins = Joins()
         self._questions = _Questions()
         self._chats = ChatTally()
         self._polls = PollTally()
@@ -70,8 +75,7 @@ class DigestBuilder:
     def finish(self) -> Digest:
         """The digest of everything fed so far."""
         text = lambda name: _text(self.fields.get(name))  # noqa: E731
-        self._joins.start, self._joins.end = _when(self.fields.get("start")), _when(self.fields.get("end"))
-        present = attendance(self._joins)
+        present = self._joins.attendance(self.fields)
         polls, voters = self._polls.stats(len(present.people))
         start, end = meeting_span(self._joins)
         host_email = self.fields.get("hostEmail")
@@ -80,7 +84,8 @@ class DigestBuilder:
                       voters, qa(self._questions), self._chats.stats(), self._chats.public_stats())
 
 
-def _when(value: Any) -> datetime | None:
+def when(value: Any) -> datetime | None:
+    """A top-level time field as the stream hands it over (ISO text) or as a parsed archive holds it."""
     return value if isinstance(value, datetime) else parse_time(value)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, LargeBinary, String, delete, select
+from sqlalchemy import Integer, LargeBinary, String, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -70,4 +70,4 @@ class DigestQueries:
     def digest_count(self) -> int:
         """How many digests are stored."""
         with self._sessions() as session:
-            return len(session.scalars(select(DigestRow.archive_id)).all())
+            return session.scalar(select(func.count()).select_from(DigestRow))
