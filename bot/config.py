@@ -65,6 +65,9 @@ class Settings:
     job_lease: float = 60.0  # seconds a running job's claim lasts unless its worker renews it (a dead one cannot)
     webex_rate: float = 300.0  # Webex requests a minute per token, shared by every process (0: not paced)
     digest_ttl_days: float = 30.0  # how long a meeting's digest is kept (RECAP_DIGEST_TTL, in days)
+    log_format: str = "text"  # RECAP_LOG_FORMAT: text, or json (one object a line)
+    metrics_token: Secret | None = None  # RECAP_METRICS_TOKEN: when set, GET /metrics needs it as a Bearer token
+    metrics_dir: str | None = None  # RECAP_METRICS_DIR: where the processes' counts meet (default: bot.metrics)
     extra: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -118,6 +121,9 @@ def _parse(env: Mapping[str, str]) -> dict:
         "job_lease": _number(get("RECAP_JOB_LEASE"), "RECAP_JOB_LEASE", 60.0, float, 2, 3600),
         "webex_rate": _number(get("RECAP_WEBEX_RATE"), "RECAP_WEBEX_RATE", 300.0, float, 0, 1_000_000),
         "digest_ttl_days": _number(get("RECAP_DIGEST_TTL"), "RECAP_DIGEST_TTL", 30.0, float, 0.01, 3660),
+        "log_format": _choice(get("RECAP_LOG_FORMAT") or "text", "RECAP_LOG_FORMAT", ("text", "json")),
+        "metrics_token": _token(get, "RECAP_METRICS_TOKEN"),
+        "metrics_dir": get("RECAP_METRICS_DIR"),
         "extra": {k: v for k, v in env.items() if k.startswith("RECAP_")},
     }
     if parsed["admin_token"] and parsed["admin_oauth"]:
@@ -203,6 +209,12 @@ def _queue_url(value: str) -> str:
     if scheme not in ("sqlite", "redis", "rediss", "memory"):
         raise ConfigError(f"QUEUE_URL must be sqlite:///FILE, redis://HOST:PORT/DB or memory://, got {value!r}")
     return value
+
+
+def _choice(value: str, name: str, choices: tuple[str, ...]) -> str:
+    if value.lower() not in choices:
+        raise ConfigError(f"{name} must be {' or '.join(choices)}, got {value!r}")
+    return value.lower()
 
 
 def _number(value, name, default, kind, low, high):

@@ -32,7 +32,7 @@ from bot.storage import Store, create_store
 from bot.webex import Messaging, WebexClient, WebexClients, webex_clients
 
 log = logging.getLogger(__name__)
-Scheduler = Callable[[str, dict, float | None], None]
+Scheduler = Callable[..., None]  # (task, payload, delay[, key])
 DIRECT, GROUP = "direct", "group"
 
 
@@ -173,11 +173,17 @@ class Context:
             self._before_post()
             return _id_of(self.bot.post_file(self.room_id, path, markdown=markdown, parent_id=self.thread_id))
 
-    def schedule(self, task: str, payload: dict, delay: float | None = None) -> None:
-        """Queue another job (by its name in the task table), optionally ``delay`` seconds from now."""
+    def schedule(self, task: str, payload: dict, delay: float | None = None, *, key: str | None = None) -> None:
+        """Queue another job (by its name in the task table), optionally ``delay`` seconds from now.
+
+        A ``key`` makes scheduling it again safe: the job of a key is queued once (``bot.jobs.runner``).
+        """
         if self.scheduler is None:
             raise RuntimeError("this context cannot schedule jobs")
-        self.scheduler(task, payload, delay)
+        if key is None:
+            self.scheduler(task, payload, delay)
+        else:
+            self.scheduler(task, payload, delay, key)
 
     def audit(self, command: str, ids: Iterable[str], outcome: str) -> None:
         """Write one audit line for this person and space."""

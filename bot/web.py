@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, request
 
+from bot import logs, metrics
 from bot.config import Settings
 from bot.context import Services
 from bot.jobs import Jobs
-from bot.storage import Store
+from bot.storage import DATABASE_ERRORS, Store, error_reason
 from bot.webex import same_person, verify_signature
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,10 @@ EVENT_JOBS = {
     ("attachmentActions", "created"): "event",
     ("meetings", "ended"): "meeting_ended",  # the org webhook (admin credential): automatic recaps
 }
+# The fields of an envelope a job reads as strings; present with another type, the delivery is dropped.
+ENVELOPE_STRINGS = ("createdBy", "actorId", "orgId", "ownedBy", "appId")
+DATA_STRINGS = ("roomId", "roomType", "personId", "personEmail", "messageId", "parentId", "hostEmail", "siteUrl",
+                "meetingId", "created", "start", "end")
 
 
 class Rejected(Exception):
@@ -79,9 +85,23 @@ def webex_webhook() -> Response:
         body = read_body()
         verify(body)
         envelope = parse_envelope(body)
-        return _status(*accept(envelope))
+        with logs.bound(event_id=envelope["data"]["id"]):
+            status, reason = accept(envelope)
     except Rejected as rejected:
-        return _status(rejected.status, rejected.reason)
+        status, reason = rejected.status, rejected.reason
+    metrics.webhook_delivery(outcome_of(status, reason))
+    return _status(status, reason)
+
+
+def outcome_of(status: int, reason: str) -> str:
+    """The ``recap_webhook_deliveries_total`` label of an answer: one of a few fixed words, never request data."""
+    if status == 202:
+        return "queued"
+    if status == 503:
+        return "unavailable"
+    if status == 200:
+        return "duplicate" if reason == "duplicate" else "ignored"
+    return {401: "unsigned", 413: "too_large"}.get(status, "malformed")
 
 
 def read_body() -> bytes:
@@ -131,19 +151,52 @@ def accept(envelope: dict) -> tuple[int, str]:
     job = EVENT_JOBS.get((resource, event))
     if job is None:
         return 200, "ignored: not an event Recap handles"
+    odd = odd_fields(envelope)
+    if odd:
+        log.info("delivery %s/%s %.80s dropped: %s not a string", resource, event, data["id"], ", ".join(odd))
+        return 200, "ignored: fields of the wrong type"
     if is_own_message(envelope):
         return 200, "ignored: the bot's own message"
-    store = runtime().store
-    if not store.mark_seen(resource, event, data["id"]):
-        return 200, "duplicate"
     try:
-        runtime().jobs.enqueue(job, envelope)
-    except Exception:
-        # Let a redelivery try again rather than losing the event.
-        store.forget_seen(resource, event, data["id"])
-        log.exception("could not queue %s/%s", resource, event)
+        if not runtime().jobs.admit(job, envelope, (resource, event, data["id"])):
+            return 200, "duplicate"
+    except DATABASE_ERRORS as exc:
+        _outage("database", exc)
+        return 503, "database unavailable"
+    except Exception as exc:  # noqa: BLE001 - any queue failure: nothing is kept, a redelivery tries again
+        _outage("queue", exc)
         return 503, "queue unavailable"
+    _outage(None)
     return 202, "queued"
+
+
+def odd_fields(envelope: dict) -> list[str]:
+    """The fields Recap reads that are present but not strings (a signed envelope can still carry them)."""
+    odd = [name for name in ENVELOPE_STRINGS if name in envelope and not isinstance(envelope[name], str)]
+    data = envelope["data"]
+    return odd + [f"data.{name}" for name in DATA_STRINGS if name in data and not isinstance(data[name], str)]
+
+
+_down: set[str] = set()  # what this process last found unavailable, so an outage is logged once, not per request
+_down_lock = threading.Lock()
+
+
+def _outage(part: str | None, exc: BaseException | None = None) -> None:
+    """Log a change of state of the database or the queue: one line when it fails, one when it is back."""
+    if part is None:
+        if _down:
+            with _down_lock:
+                back = sorted(_down)
+                _down.clear()
+            for name in back:
+                log.warning("the %s answers again; webhooks are accepted", name)
+        return
+    with _down_lock:
+        new = part not in _down
+        _down.add(part)
+    if new:
+        log.error("the %s is unavailable (%s: %s); webhooks are answered 503 until it is back", part,
+                  type(exc).__name__, error_reason(exc) if exc is not None else "")
 
 
 def is_own_message(envelope: dict) -> bool:
@@ -179,3 +232,13 @@ def _status(status: int, reason: str) -> Response:
     if status == 413:
         response.headers["Connection"] = "close"  # the unread rest of the body must not be taken for a request
     return response
+
+
+@bp.get("/metrics")
+def prometheus_metrics() -> Response:
+    """Prometheus metrics of all this deployment's processes; 401 unless ``Bearer RECAP_METRICS_TOKEN``, when set."""
+    if not metrics.authorized(runtime().settings.metrics_token, request.headers.get("Authorization")):
+        return Response("metrics need RECAP_METRICS_TOKEN as a Bearer token\n", status=401, mimetype="text/plain",
+                        headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    body, content_type = metrics.exposition(queue_depth=runtime().jobs.ping)
+    return Response(body, status=200, content_type=content_type)

@@ -20,6 +20,7 @@ from bot.sandbox.emulator import (
     SANDBOX_COMPLIANCE_TOKEN,
     SANDBOX_USER_TOKEN,
 )
+from bot.storage import head_revision
 from bot.webex import WebexClients, sync_webhooks
 
 PUBLIC_URL = "https://recap.example.com/"
@@ -51,16 +52,17 @@ def finding(findings, topic: str):
 def test_a_healthy_deployment_is_all_ok(synced):
     findings = diagnose(synced)
     assert verdicts(findings) == {
-        "database": "ok", "queue": "ok", "bot credential": "ok", "admin credential": "ok", "admin archives": "ok",
-        "admin meetings": "ok", "compliance credential": "ok", "compliance chats": "ok",
+        "database": "ok", "database schema": "ok", "queue": "ok", "bot credential": "ok", "admin credential": "ok",
+        "admin archives": "ok", "admin meetings": "ok", "compliance credential": "ok", "compliance chats": "ok",
         "webhook messages/created": "ok", "webhook attachmentActions/created": "ok",
         "webhook meetings/ended (org)": "ok"}
     assert not failed(findings)
     assert finding(findings, "bot credential").message == "Recap <recap@webex.bot> (bot)"
     assert "admin@example.com" in finding(findings, "admin credential").message
     assert "HTTP 404, not 403" in finding(findings, "compliance chats").message  # the probe id told it
-    assert "created the missing tables" in finding(findings, "database").message  # a fresh database file
-    assert "schema complete" in finding(diagnose(synced), "database").message
+    # A fresh SQLite file is upgraded, as every start does; the next run finds it at head.
+    assert finding(findings, "database schema").message == f"created the schema at {head_revision()} (head)"
+    assert finding(diagnose(synced), "database schema").message == f"at {head_revision()} (head)"
 
 
 def test_a_user_token_as_admin_fails_on_archives_with_the_hint(synced):
@@ -151,7 +153,7 @@ def test_cli_prints_a_verdict_per_line_no_token_and_exits_1_on_fail(synced, emul
     healthy = CliRunner().invoke(main, ["doctor"], env=env)
     assert healthy.exit_code == 0, healthy.output
     lines = healthy.output.splitlines()
-    assert len(lines) == 11 and all(line.startswith("ok ") for line in lines)
+    assert len(lines) == 12 and all(line.startswith("ok ") for line in lines)
     sick = CliRunner().invoke(main, ["doctor"], env={**env, "WEBEX_ADMIN_TOKEN": SANDBOX_USER_TOKEN})
     assert sick.exit_code == 1
     assert any(line.startswith("FAIL  admin archives") for line in sick.output.splitlines())

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.meetings",),
     ("bot.webex",),
     ("bot.storage",),
-    ("bot.config", "bot.errors", "bot.resources"),
+    ("bot.config", "bot.errors", "bot.resources", "bot.metrics", "bot.logs"),
 )
 ENTRY = {"bot", "bot.__main__"}  # the package root (``bot:create_app``) and ``python -m bot``
 SANDBOX = "bot.sandbox"  # beside the stack: talks to the bot over HTTP; only the command line starts it
@@ -46,6 +46,7 @@ LIBRARIES = {
     "flask": {"bot.app", "bot.web", "bot.cli", SANDBOX},
     "gunicorn": {"bot.cli"},
     "ijson": {"bot.meetings"},
+    "prometheus_client": {"bot.metrics"},
 }
 RANK = {unit: row for row, units in enumerate(LAYERS) for unit in units}
 
@@ -196,7 +197,8 @@ def test_a_circle_of_modules_inside_one_package_fails(tmp_path):
 
 def test_top_level_modules_are_the_handful_design_names():
     modules = {path.stem for path in (ROOT / "bot").glob("*.py")}
-    assert modules <= {"__init__", "__main__", "app", "web", "config", "errors", "context", "resources"}
+    assert modules <= {"__init__", "__main__", "app", "web", "config", "errors", "context", "resources",
+                       "metrics", "logs"}
     packages = {path.name for path in (ROOT / "bot").iterdir() if (path / "__init__.py").is_file()}
     assert packages <= {unit.split(".")[1] for row in LAYERS for unit in row} | {"sandbox"}
 

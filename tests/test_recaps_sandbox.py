@@ -15,7 +15,7 @@ import requests
 from bot.cli.sandbox import start_sandbox
 from bot.config import Settings
 from bot.recaps import marker
-from bot.sandbox.page import SANDBOX_RECAP_DELAY, RendererSources
+from bot.sandbox.page import SANDBOX_RECAP_DELAY, TOKEN_HEADER, RendererSources
 from bot.storage import create_store
 
 WAIT = SANDBOX_RECAP_DELAY + 60  # a deadline for the event, not a timing claim: a loaded CI machine is slow
@@ -49,10 +49,11 @@ def wait_for(sandbox, room_id: str, found, what: str) -> list[dict]:
 def test_subscribe_end_a_meeting_and_the_recap_arrives(sandbox):
     group = group_room(sandbox)
     sent = requests.post(f"{sandbox.url}api/rooms/{group}/messages", json={"as": "admin", "text": "subscribe all"},
-                         timeout=10)
+                         headers={TOKEN_HEADER: sandbox.token}, timeout=10)
     assert sent.status_code == 201
     wait_for(sandbox, group, lambda m: m["parentId"] == sent.json()["message"]["id"], "subscription card")
-    ended = requests.post(f"{sandbox.url}api/meetings/end", json={"title": "Sandbox retro"}, timeout=10)
+    ended = requests.post(f"{sandbox.url}api/meetings/end", json={"title": "Sandbox retro"},
+                          headers={TOKEN_HEADER: sandbox.token}, timeout=10)
     assert ended.status_code == 201 and ended.json()["delivered"] is True
     meeting_id = ended.json()["meeting"]["id"]
     (recap,) = wait_for(sandbox, group, lambda m: marker(meeting_id) in m["markdown"], "recap card")
@@ -65,6 +66,7 @@ def test_subscribe_end_a_meeting_and_the_recap_arrives(sandbox):
 @pytest.mark.parametrize("body", [{"hostEmail": "not-an-address"}, {"late": "tomorrow"}])
 def test_the_button_refuses_bad_values(sandbox, body):
     before = len(sandbox.state.meetings)
-    response = requests.post(f"{sandbox.url}api/meetings/end", json=body, timeout=10)
+    response = requests.post(f"{sandbox.url}api/meetings/end", json=body, headers={TOKEN_HEADER: sandbox.token},
+                             timeout=10)
     assert response.status_code == 400 and response.json()["error"]
     assert len(sandbox.state.meetings) == before

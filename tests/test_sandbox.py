@@ -15,8 +15,8 @@ from bot.cli.sandbox import WEBHOOK_PATH, start_sandbox
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN
+from bot.sandbox.page import TOKEN_HEADER, serve_page
 from bot.sandbox.page.scripts import _SCRIPTS, RendererSources
-from bot.sandbox.server import serve_in_thread
 
 EXAMPLE = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
 GENERATED_TITLES = {"Weekly sync", "Quarterly all-hands 📣", 'Design review: "Q3" <b>plan</b>',
@@ -39,9 +39,14 @@ def room(world: dict, who: str, space: str) -> str:
     return next(p for p in world["people"] if p["key"] == who)["spaces"][space]
 
 
+def post(sandbox, path: str, body: dict) -> requests.Response:
+    """A change through the page's API, as the page's script makes it (JSON, with this run's token)."""
+    return requests.post(sandbox.url + path, json=body, headers={TOKEN_HEADER: sandbox.token}, timeout=10)
+
+
 def say(sandbox, room_id: str, text: str, *, who: str = "admin") -> dict:
     """Post through the page's API and return the stored message."""
-    response = requests.post(f"{sandbox.url}api/rooms/{room_id}/messages", json={"as": who, "text": text}, timeout=10)
+    response = post(sandbox, f"api/rooms/{room_id}/messages", {"as": who, "text": text})
     assert response.status_code == 201, response.text
     return response.json()["message"]
 
@@ -101,7 +106,7 @@ def test_a_card_button_creates_an_attachment_action_and_the_detail_card_arrives(
     direct = room(world, "admin", "direct")
     message = say(sandbox, direct, f"summary {EXAMPLE}")
     (recap,) = replies(sandbox, direct, message["id"])
-    pressed = requests.post(sandbox.url + "api/actions", timeout=10, json={
+    pressed = post(sandbox, "api/actions", {
         "as": "admin", "messageId": recap["id"], "inputs": {"action": "attendance", "archiveId": EXAMPLE}})
     assert pressed.status_code == 201, pressed.text
     action = sandbox.state.actions[pressed.json()["action"]["id"]]
@@ -160,17 +165,13 @@ def test_the_bot_registered_its_webhooks_through_the_api_with_its_token(sandbox)
 
 def test_the_page_api_refuses_what_a_person_could_not_do(sandbox, world):
     url, admin_direct, user_direct = sandbox.url, room(world, "admin", "direct"), room(world, "user", "direct")
-    assert requests.post(f"{url}api/rooms/{admin_direct}/messages", json={"as": "root", "text": "help"},
-                         timeout=10).status_code == 400
-    assert requests.post(f"{url}api/rooms/{admin_direct}/messages", json={"as": "user", "text": "help"},
-                         timeout=10).status_code == 404  # someone else's 1:1
+    messages = f"api/rooms/{admin_direct}/messages"
+    assert post(sandbox, messages, {"as": "root", "text": "help"}).status_code == 400
+    assert post(sandbox, messages, {"as": "user", "text": "help"}).status_code == 404  # someone else's 1:1
     assert requests.get(f"{url}api/rooms/{user_direct}/messages", params={"as": "admin"}, timeout=10).status_code == 404
-    assert requests.post(f"{url}api/rooms/{admin_direct}/messages", json={"as": "admin", "text": "  "},
-                         timeout=10).status_code == 400
-    assert requests.post(f"{url}api/rooms/{admin_direct}/messages", json={"as": "admin", "text": "x" * 8000},
-                         timeout=10).status_code == 400
-    assert requests.post(f"{url}api/actions", json={"as": "admin", "messageId": "nope", "inputs": {}},
-                         timeout=10).status_code == 400
+    assert post(sandbox, messages, {"as": "admin", "text": "  "}).status_code == 400
+    assert post(sandbox, messages, {"as": "admin", "text": "x" * 8000}).status_code == 400
+    assert post(sandbox, "api/actions", {"as": "admin", "messageId": "nope", "inputs": {}}).status_code == 400
     assert requests.get(f"{url}files/nope", timeout=10).status_code == 404
     assert requests.get(f"{url}vendor/adaptivecards.min.js", timeout=10).status_code == 404  # the CDN is used
 
@@ -193,7 +194,7 @@ def test_a_configured_renderer_copy_is_served_by_the_page(tmp_path):
     renderer = RendererSources.resolve({"RECAP_ADAPTIVECARDS_JS": str(tmp_path / "ac.js")}, installed=False)
     assert renderer.describe() == f"local copy {tmp_path / 'ac.js'}"
     app = create_page_app(create_emulator().extensions["webex_emulator"], renderer)
-    with serve_in_thread(app) as server:
+    with serve_page(app, "127.0.0.1", 0) as server:
         page = requests.get(server.url + "/", timeout=10).text
         assert '<script src="vendor/adaptivecards.min.js" defer>' in page
         script = requests.get(server.url + "/vendor/adaptivecards.min.js", timeout=10)

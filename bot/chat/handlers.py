@@ -24,6 +24,7 @@ from bot.context import Context
 from bot.digest import tally_meeting_chats
 from bot.errors import ConfigError, WebexNotFound
 from bot.meetings import Archive, Meeting
+from bot.storage import replayed
 from bot.webex import ListingInterrupted, same_person
 
 log = logging.getLogger(__name__)
@@ -36,16 +37,20 @@ def handle_event(ctx: Context, event: dict) -> None:
     if handler is None:
         log.info("no handler for %s/%s", event.get("resource"), event.get("event"))
         return
-    handler(ctx, event.get("data") or {})
+    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    if not isinstance(data.get("id"), str):
+        log.info("dropped a %s/%s delivery without a string data.id", event.get("resource"), event.get("event"))
+        return
+    handler(ctx, data)
 
 
 def on_message(ctx: Context, data: dict) -> None:
     """A new message: fetch it, drop the bot's own, parse it, run the command where it was asked."""
     bot = ctx.bot_identity()
-    if same_person(data.get("personId") or "", bot.id):
+    if isinstance(data.get("personId"), str) and same_person(data["personId"], bot.id):
         return
     message = _still_there(ctx.bot.message, data["id"])
-    if message is None or same_person(message.get("personId") or "", bot.id):
+    if message is None or same_person(message.get("personId") or "", bot.id) or _replay("message", message):
         return
     asked = ctx.about(room_id=message.get("roomId") or ctx.room_id, room_type=message.get("roomType"),
                       person_id=message.get("personId"), person_email=message.get("personEmail"),
@@ -58,7 +63,7 @@ def on_message(ctx: Context, data: dict) -> None:
 def on_card_action(ctx: Context, data: dict) -> None:
     """A card button: fetch the submission, the card (for its space and thread) and who pressed it."""
     action = _still_there(ctx.bot.card_action, data["id"])
-    if action is None:
+    if action is None or _replay("card action", action):
         return
     card = ctx.bot.message(action["messageId"])
     person = ctx.bot.person(action["personId"])
@@ -67,6 +72,15 @@ def on_card_action(ctx: Context, data: dict) -> None:
                         person_email=next(iter(person.get("emails") or []), None))
     with pressed.answering():
         run_command(pressed, parse_action(action.get("inputs") or {}))
+
+
+def _replay(kind: str, item: dict) -> bool:
+    """Whether a fetched message or card action is older than the de-duplication window: a replay, dropped."""
+    if not replayed(item.get("created")):
+        return False
+    log.info("dropped a replayed delivery: %s %.80s was created %s, before the de-duplication window",
+             kind, item.get("id"), item.get("created"))
+    return True
 
 
 def run_command(ctx: Context, command: Command) -> None:

@@ -1,4 +1,4 @@
-"""``recap doctor``: check the database, the queue, each credential and the webhooks; one verdict per line.
+"""``recap doctor``: check the database, its schema, the queue, each credential and the webhooks; one verdict per line.
 
 Each check ends in ``ok``, ``warn`` or ``FAIL`` plus what to do. Webex tells rights apart by status:
 a 403 means the credential lacks them, a 400/404 on a probe id means it has them. Token values
@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.cli.db import upgrade_done
 from bot.config import Settings
-from bot.errors import WebexAuthError, WebexBadRequest, WebexError, WebexNotFound
-from bot.storage import DATABASE_ERRORS, Store, create_engine_for, display_url, error_reason
+from bot.errors import ConfigError, WebexAuthError, WebexBadRequest, WebexError, WebexNotFound
+from bot.storage import DATABASE_ERRORS, Store, create_engine_for, display_url, error_reason, schema_state
 from bot.webex import (
     REFRESH_HINT,
     WANTED,
@@ -30,6 +31,7 @@ OK, WARN, FAIL = "ok", "warn", "FAIL"
 ARCHIVES = "recordingReport/meetingArchiveSummaries"
 PROBE_MEETING = "00000000000000000000000000000000_I_000000000000000000"  # well-formed, never a real instance
 SYNC = "run `recap webhooks sync`"
+DATABASE_FIX = "check DATABASE_URL, the server and its rights"
 TOKEN_FIXES = {
     "bot": "WEBEX_BOT_TOKEN is invalid or revoked: copy the bot's token again at developer.webex.com/my-apps",
     "admin": "WEBEX_ADMIN_TOKEN expired or was revoked (a personal token lasts 12 hours): prefer an "
@@ -61,9 +63,13 @@ def failed(findings: list[Finding]) -> bool:
 
 
 def diagnose(settings: Settings) -> list[Finding]:
-    """Run every check, in order: database, queue, bot, admin, compliance, webhooks."""
+    """Run every check, in order: database, its schema, queue, bot, admin, compliance, webhooks."""
     database, store = check_database(settings)
-    findings = [database, check_queue(settings)]
+    findings = [database]
+    if store is not None:
+        findings.append(schema := check_schema(store))
+        store = store if schema.verdict == OK else None  # OAuth tokens live in tables it may not have
+    findings.append(check_queue(settings))
     # Without the database there is no OAuth-refreshed admin client: its token lives there.
     clients = webex_clients(settings, store) if store is not None else WebexClients(settings)
     findings += check_bot(clients)
@@ -78,20 +84,30 @@ def diagnose(settings: Settings) -> list[Finding]:
 
 
 def check_database(settings: Settings) -> tuple[Finding, Store | None]:
-    """Connect and compare the tables with Recap's schema (missing ones are created, as every start does)."""
+    """Connect and ask the database a trivial question."""
     shown = display_url(settings.database_url)
     try:
         store = Store(create_engine_for(settings.database_url))
         store.ping()
-        missing = store.missing_tables()
-        if missing:
-            store.create_schema()
     except DATABASE_ERRORS as exc:
-        fix = "check DATABASE_URL, the server and its rights"
-        return Finding(FAIL, "database", f"{shown}: {error_reason(exc)}", fix), None
-    if missing:
-        return Finding(OK, "database", f"{shown}: reachable; created the missing tables {', '.join(missing)}"), store
-    return Finding(OK, "database", f"{shown}: reachable, schema complete ({len(store.schema_tables)} tables)"), store
+        return Finding(FAIL, "database", f"{shown}: {error_reason(exc)}", DATABASE_FIX), None
+    return Finding(OK, "database", f"{shown}: reachable"), store
+
+
+def check_schema(store: Store) -> Finding:
+    """The schema's revision against this release's head; SQLite is upgraded first, as every start does."""
+    try:
+        if store.engine.dialect.name == "sqlite":
+            before, state = store.create_schema()
+        else:
+            before = state = schema_state(store.engine)
+    except ConfigError as exc:  # a revision this release does not know, or tables too old to count as one
+        return Finding(FAIL, "database schema", str(exc))
+    except DATABASE_ERRORS as exc:
+        return Finding(FAIL, "database schema", error_reason(exc), DATABASE_FIX)
+    if not state.at_head:
+        return Finding(FAIL, "database schema", state.describe(), state.fix())
+    return Finding(OK, "database schema", state.describe() if before.at_head else upgrade_done(before, state))
 
 
 def check_queue(settings: Settings) -> Finding:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from bot.cli.db import db
 from bot.cli.digests import digests
 from bot.cli.files import export_command, render
 from bot.cli.ops import audit, doctor, status
@@ -19,11 +20,12 @@ from bot.errors import ConfigError, RecapError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="recap-bot", prog_name="recap")
 def main() -> None:
     """Recap, the meeting-recap bot for Webex administrators."""
 
 
-for _command in (render, export_command, audit, doctor, status, webhooks, digests):
+for _command in (render, export_command, audit, doctor, status, webhooks, digests, db):
     main.add_command(_command)
 
 
@@ -59,10 +61,16 @@ def emulator(host: str, port: int, fixtures_dir: Path | None, latency_ms: int, r
               help="Job consumer threads inside the web process (0: run `recap worker` separately).")
 def serve(host: str, port: int, threads: int, consumers: int) -> None:
     """Run the bot: webhooks under gunicorn, with the job consumer in the same process."""
+    from bot import logs
+    from bot.cli.ops import require_credentials, require_reachable
     from bot.cli.serve import serve as serve_forever
     from bot.config import Settings
 
-    serve_forever(Settings.from_env(), host=host, port=port, threads=threads, consumer_workers=consumers)
+    settings = Settings.from_env()
+    require_credentials(settings, "`recap serve`")
+    require_reachable(settings)  # here, before gunicorn forks: a worker that fails to boot says it ten times
+    logs.configure(settings)
+    serve_forever(settings, host=host, port=port, threads=threads, consumer_workers=consumers)
 
 
 @main.command()
@@ -73,11 +81,16 @@ def serve(host: str, port: int, threads: int, consumers: int) -> None:
               help="Delay the emulator adds to every Webex call.")
 def sandbox(host: str, port: int, latency_ms: int) -> None:
     """Run the bot offline against the built-in Webex emulator, with a chat page in the browser."""
+    import logging
+
+    from bot import logs
     from bot.cli.sandbox import run_sandbox
     from bot.config import Settings
 
+    settings = Settings.from_env()
+    logs.configure(settings, level=logging.WARNING)  # the banner stays readable: only what goes wrong
     try:
-        run_sandbox(Settings.from_env(), host=host, port=port, latency_ms=latency_ms, echo=click.echo)
+        run_sandbox(settings, host=host, port=port, latency_ms=latency_ms, echo=click.echo)
     except OSError as exc:  # most often: the port is taken
         raise click.ClickException(f"cannot serve the chat page on {host}:{port}: {exc.strerror or exc}; "
                                    "try another --port (0 picks a free one)") from None
@@ -103,16 +116,21 @@ def run_command(ctx: click.Context, host: str, port: int | None) -> None:
 def worker(workers: int) -> None:
     """Run the job consumer alone (the Procfile's ``worker:`` process); SIGUSR1 prints every thread's stack."""
     import faulthandler
-    import logging
     import signal
 
+    from bot import logs, metrics
+    from bot.cli.ops import require_credentials, require_reachable
     from bot.config import Settings
     from bot.jobs import create_jobs
 
-    jobs = create_jobs(Settings.from_env())
+    settings = Settings.from_env()
+    require_credentials(settings, "`recap worker`")
+    require_reachable(settings)
+    jobs = create_jobs(settings)
     if jobs.huey.immediate:
         raise ConfigError("QUEUE_URL=memory:// runs jobs inline; a worker needs sqlite:///FILE or redis://")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings)
+    metrics.setup(settings, sweep=True)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is a stuck worker stuck?
     jobs.consumer(workers).run()
 

@@ -1,11 +1,22 @@
-"""``recap audit``, ``recap doctor`` and ``recap status``: what an operator asks of a running deployment."""
+"""``recap audit``, ``recap doctor`` and ``recap status``: what an operator asks of a running deployment.
+
+Also the start-up checks of ``serve``, ``worker``, ``status`` and ``audit`` (``require_credentials``,
+``require_reachable``): a missing token or an unreachable database or queue stops them with one line that
+names the variable, in ``recap doctor``'s words, instead of a traceback.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
+
+from bot.errors import ConfigError, RecapError
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 @click.command()
@@ -16,7 +27,9 @@ def audit(since: str | None, fmt: str) -> None:
     from bot.config import Settings
     from bot.storage import create_store
 
-    store = create_store(Settings.from_env())
+    settings = Settings.from_env()
+    require_reachable(settings, queue=False)  # the audit log is in the database only
+    store = create_store(settings)
     for record in store.audit_log(since=_since(since) if since else None):
         line = {"at": record.at.isoformat(timespec="seconds"), "person": record.person_email,
                 "command": record.command, "ids": list(record.ids), "space": record.room_id,
@@ -46,10 +59,40 @@ def status(fmt: str) -> None:
     from bot.cli.status import collect
     from bot.config import Settings
 
-    found = collect(Settings.from_env())
+    settings = Settings.from_env()
+    require_reachable(settings)
+    found = collect(settings)
     click.echo(json.dumps(found.as_dict()) if fmt == "json" else "\n".join(found.lines()))
     if found.attention:
         sys.exit(1)
+
+
+def require_credentials(settings: Settings, who: str) -> None:
+    """Refuse to start ``who`` (``recap serve``…) without the bot's token and webhook secret, in one line."""
+    for name, value in (("WEBEX_BOT_TOKEN", settings.bot_token), ("WEBEX_WEBHOOK_SECRET", settings.webhook_secret)):
+        if not value:
+            raise ConfigError(f"{name} is not set: {who} answers Webex and needs it (without a bot token, "
+                              "`recap run` starts the offline sandbox)")
+
+
+def require_reachable(settings: Settings, *, queue: bool = True) -> None:
+    """Stop with one line (``recap doctor``'s, naming DATABASE_URL or QUEUE_URL) unless database and queue answer."""
+    from bot.cli.doctor import FAIL, check_database, check_queue, check_schema
+    from bot.storage import display_url
+
+    finding, store = check_database(settings)
+    if store is not None:
+        try:
+            finding = check_schema(store)  # SQLite upgrades itself here, once, before any fork
+        finally:
+            store.close()  # a server forks after this: no pooled connection may cross the fork
+    if finding.verdict != FAIL and queue:
+        finding = check_queue(settings)
+    if finding.verdict == FAIL and finding.topic == "database schema" and finding.fix:
+        raise ConfigError(f"DATABASE_URL {display_url(settings.database_url)}: the schema is {finding.message}: "
+                          f"{finding.fix}")
+    if finding.verdict == FAIL:
+        raise RecapError(f"{finding.topic}: {finding.message} — {finding.fix}")
 
 
 def _since(value: str):

@@ -5,7 +5,9 @@ Three servers in threads of one process: the emulator (its own port, always 127.
 this machine only) and the chat page (``--host``/``--port``). The bot is set up as in production,
 only aimed at the emulator: sandbox tokens, a fresh webhook secret, ``RECAP_ADMINS`` = the
 sandbox admin, SQLite state and queue in a temporary folder; it registers its two webhooks
-through the emulator's real API with its bot token, then everything runs over HTTP.
+through the emulator's real API with its bot token, then everything runs over HTTP. The page has
+no login: it answers only at its own address and takes changes only from itself
+(``bot.sandbox.page.guard``); a ``--host`` beyond loopback gets a warning on stderr.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 import secrets
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -32,7 +35,15 @@ from bot.sandbox.emulator import (
     EmulatorState,
     create_emulator,
 )
-from bot.sandbox.page import SANDBOX_RECAP_DEADLINE, SANDBOX_RECAP_DELAY, RendererSources, create_page_app
+from bot.sandbox.page import (
+    SANDBOX_RECAP_DEADLINE,
+    SANDBOX_RECAP_DELAY,
+    RendererSources,
+    create_page_app,
+    guard_of,
+    is_loopback,
+    serve_page,
+)
 from bot.sandbox.server import ServerThread, serve_in_thread
 from bot.webex import Change, sync_webhooks
 
@@ -60,6 +71,11 @@ class Sandbox:
     def url(self) -> str:
         """The chat page's address."""
         return self.page.url + "/"
+
+    @property
+    def token(self) -> str:
+        """This run's page token: the page's API wants it in ``X-Recap-Sandbox-Token`` for every change."""
+        return guard_of(self.page.app).token
 
     def stop(self) -> None:
         """Stop the page, the bot and its consumer (running jobs finish), the emulator; remove the temp folder."""
@@ -112,7 +128,7 @@ def start_sandbox(base: Settings | None = None, *, host: str = LOOPBACK, port: i
         # The embedded consumer, as `recap serve` starts it: jobs run in threads of this process.
         sandbox.consumer = jobs_of(app).start_consumer(consumers)
         sandbox.webhooks = register_webhooks(jobs_of(app), sandbox.bot.url)
-        sandbox.page = serve_in_thread(create_page_app(sandbox.state, sandbox.renderer), host, port)
+        sandbox.page = serve_page(create_page_app(sandbox.state, sandbox.renderer), host, port)
     except BaseException:
         sandbox.stop()
         raise
@@ -132,11 +148,24 @@ def banner(sandbox: Sandbox) -> str:
     ])
 
 
+def exposure_warning(host: str) -> str | None:
+    """What to say when the page listens beyond loopback (None when it does not)."""
+    if is_loopback(host):
+        return None
+    return (f"WARNING: the chat page listens on {host}, not only on this machine's loopback, and it has no login: "
+            "anyone who can reach it can drive the bot (post as the admin, press card buttons, end meetings). "
+            f"It answers only to the Host {host} or a loopback name (localhost, 127.0.0.1, [::1]) with its port. "
+            "Keep the default --host 127.0.0.1 unless you mean this.")
+
+
 def run_sandbox(base: Settings, *, host: str, port: int, latency_ms: int = 0,
                 echo: Callable[[str], object] = print) -> None:
-    """Start the sandbox, print the banner, and serve until Ctrl-C or SIGTERM."""
+    """Start the sandbox, print the banner (and, on stderr, a warning for a non-loopback host), serve until stopped."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sandbox = start_sandbox(base, host=host, port=port, latency_ms=latency_ms)
+    warning = exposure_warning(host)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         echo(banner(sandbox))

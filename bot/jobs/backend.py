@@ -1,17 +1,39 @@
-"""Huey for ``bot.jobs.runner``: the instance a ``QUEUE_URL`` names, closing it, and a consumer embedded elsewhere."""
+"""Huey for ``bot.jobs.runner``: the instance a ``QUEUE_URL`` names, closing it, and its consumers.
+
+A consumer (``QueueConsumer``, and ``EmbeddedConsumer`` inside another program) rides out a queue that
+does not answer: one line when it goes, one when it is back, and a growing pause between tries.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from huey import MemoryHuey, RedisHuey, SqliteHuey
+from huey import MemoryHuey, RedisHuey
 from huey.api import Huey
-from huey.consumer import Consumer, Worker
+from huey.consumer import Consumer, Scheduler, Worker
+from huey.storage import SqliteStorage
 
 from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+class SqliteQueue(SqliteStorage):
+    """Huey's SQLite queue in WAL mode with ``synchronous=NORMAL``, as Recap's state database is.
+
+    Huey leaves SQLite's default, a full sync of the WAL at every commit: about 3 ms each on a cloud disk,
+    which capped ingest near 300 deliveries a second (``bench/webhook_ingest.py``). With NORMAL a commit
+    survives the process dying; a power cut may lose the last commits, as it may the state database's.
+    """
+
+    def _create_connection(self):
+        conn = super()._create_connection()
+        conn.execute("pragma synchronous=NORMAL")
+        return conn
 
 
 def create_huey(queue_url: str, *, name: str = "recap") -> Huey:
@@ -24,7 +46,7 @@ def create_huey(queue_url: str, *, name: str = "recap") -> Huey:
         filename = queue_url[len("sqlite:///"):] if queue_url.startswith("sqlite:///") else ""
         if not filename:
             raise ConfigError(f"QUEUE_URL must name a file, like sqlite:///recap-queue.db, got {queue_url!r}")
-        return SqliteHuey(name, filename=filename, results=False)
+        return Huey(name, results=False, storage_class=SqliteQueue, filename=filename)
     if scheme in ("redis", "rediss"):
         parts = urlsplit(queue_url)
         query = parse_qsl(parts.query)
@@ -45,6 +67,90 @@ def close_huey(huey: Huey) -> None:
         storage.close()  # SQLite
 
 
+class QueueOutage:
+    """A consumer's view of whether its queue answers: one log line when that changes, a growing pause meanwhile.
+
+    Without it, every worker thread and the scheduler log a traceback for each failed poll (with Redis down
+    that was 340 in 20 s); with it, "queue unreachable: …; retrying" once, then "queue reachable again".
+    """
+
+    def __init__(self, first_pause: float = 0.5, max_pause: float = 30.0):
+        self.first_pause, self.max_pause = first_pause, max_pause
+        self.pause = first_pause
+        self.down = False
+        self._lock = threading.Lock()
+
+    def failed(self, exc: BaseException) -> float:
+        """Note a failed call; the seconds to wait before the next (doubling up to ``max_pause``)."""
+        with self._lock:
+            if not self.down:
+                reason = (str(exc).splitlines() or [""])[0]
+                log.warning("queue unreachable: %s: %s; retrying (pausing up to %g s)", type(exc).__name__, reason,
+                            self.max_pause)
+            pause, self.down = self.pause, True
+            self.pause = min(self.max_pause, self.pause * 2)
+        return pause
+
+    def answered(self) -> None:
+        """Note a call that worked."""
+        if self.down:
+            with self._lock:
+                if self.down:
+                    log.warning("queue reachable again")
+                self.down, self.pause = False, self.first_pause
+
+
+class GuardedQueue:
+    """The Huey a worker or the scheduler polls: a call that fails is reported to the ``QueueOutage`` and paused.
+
+    Only the polling calls (``dequeue``, ``read_schedule``, ``enqueue``) are guarded; anything else is Huey's.
+    """
+
+    def __init__(self, huey: Huey, outage: QueueOutage, stop_flag: threading.Event):
+        self._huey, self._outage, self._stop_flag = huey, outage, stop_flag
+
+    def __getattr__(self, name: str):
+        return getattr(self._huey, name)
+
+    def dequeue(self):
+        """The next task, or None (also when the queue cannot be read: after a pause)."""
+        return self._guarded(self._huey.dequeue, None)
+
+    def read_schedule(self, now=None) -> list:
+        """The scheduled tasks now due ([] when the schedule cannot be read)."""
+        return self._guarded(lambda: self._huey.read_schedule(now), [])
+
+    def enqueue(self, task) -> None:
+        """Queue ``task`` (a periodic or due one); dropped when the queue is down (the sweeps catch up)."""
+        self._guarded(lambda: self._huey.enqueue(task), None)
+
+    def _guarded(self, call, default):
+        try:
+            value = call()
+        except Exception as exc:  # noqa: BLE001 - Redis down, a locked or vanished SQLite file: all the same here
+            self._stop_flag.wait(self._outage.failed(exc))
+            return default
+        self._outage.answered()
+        return value
+
+
+class QueueConsumer(Consumer):
+    """Huey's consumer whose workers and scheduler back off quietly while the queue is unreachable."""
+
+    def __init__(self, huey: Huey, **options):
+        self.outage = QueueOutage()  # set before the base class creates the workers
+        super().__init__(huey, **options)
+
+    def _create_worker(self) -> Worker:
+        return Worker(huey=GuardedQueue(self.huey, self.outage, self.stop_flag), stop_flag=self.stop_flag,
+                      default_delay=self.default_delay, max_delay=self.max_delay, backoff=self.backoff,
+                      max_tasks=self.max_tasks)
+
+    def _create_scheduler(self) -> Scheduler:
+        return Scheduler(huey=GuardedQueue(self.huey, self.outage, self.stop_flag), stop_flag=self.stop_flag,
+                         interval=self.scheduler_interval, periodic=self.periodic)
+
+
 class WakeableWorker(Worker):
     """A worker whose idle wait ends as soon as a job is queued in this process."""
 
@@ -59,7 +165,7 @@ class WakeableWorker(Worker):
         self.delay = min(self.delay * self.backoff, self.max_delay)
 
 
-class EmbeddedConsumer(Consumer):
+class EmbeddedConsumer(QueueConsumer):
     """A consumer inside another program: the host (web server, CLI) owns the signals; enqueue wakes it."""
 
     def __init__(self, huey: Huey, wake: threading.Event, **options):
@@ -67,9 +173,9 @@ class EmbeddedConsumer(Consumer):
         super().__init__(huey, **options)
 
     def _create_worker(self) -> Worker:
-        return WakeableWorker(huey=self.huey, stop_flag=self.stop_flag, default_delay=self.default_delay,
-                              max_delay=self.max_delay, backoff=self.backoff, max_tasks=self.max_tasks,
-                              wake=self._wake)
+        return WakeableWorker(huey=GuardedQueue(self.huey, self.outage, self.stop_flag), stop_flag=self.stop_flag,
+                              default_delay=self.default_delay, max_delay=self.max_delay, backoff=self.backoff,
+                              max_tasks=self.max_tasks, wake=self._wake)
 
     def _set_signal_handlers(self) -> None:
         pass

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.context import Context
-from bot.storage import JobLedger, LedgerJob, utcnow
+from bot.storage import JobLedger, LedgerJob, NewJob, utcnow
 
 log = logging.getLogger(__name__)
 GRACE_LEASES = 10  # a job queued this many leases past its time was lost on its way through the queue
@@ -136,11 +136,16 @@ class JobLeases:
         self.grace = self.lease * GRACE_LEASES
         self.heartbeat = Heartbeat(ledger, self.lease)
 
-    def record(self, task: str, payload: dict, *, attempt: int, delay: float = 0.0) -> str:
+    @staticmethod
+    def new_job(task: str, payload: dict, *, attempt: int, delay: float = 0.0, job_id: str | None = None) -> NewJob:
+        """The ledger row of a job about to be queued (a fresh id unless ``job_id`` is given)."""
+        return NewJob(job_id or uuid.uuid4().hex, task, payload, attempt, utcnow() + timedelta(seconds=delay))
+
+    def record(self, task: str, payload: dict, *, attempt: int, delay: float = 0.0, job_id: str | None = None) -> str:
         """Write the row of a job about to be queued; its id."""
-        job_id = uuid.uuid4().hex
-        self.ledger.add(job_id, task, payload, attempt=attempt, due_at=utcnow() + timedelta(seconds=delay))
-        return job_id
+        job = self.new_job(task, payload, attempt=attempt, delay=delay, job_id=job_id)
+        self.ledger.add(job.id, task, payload, attempt=attempt, due_at=job.due_at)
+        return job.id
 
     def claim(self, job_id: str, attempt: int) -> Claim | None:
         """Hold the job for this run (renewed by the heartbeat), or None when it is not ours to run."""

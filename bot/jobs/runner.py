@@ -1,4 +1,4 @@
-"""The generic queue runner: one Huey task that runs named jobs from a ``TaskTable``, and the retry policy.
+"""The generic queue runner: one Huey task that runs named jobs from a ``TaskTable`` (retries: ``bot.jobs.policy``).
 
 The runner names no job: the table it is given does (Recap's is ``bot.jobs.tasks``). Jobs receive JSON-able
 payloads only (ids and event dicts, never clients or ORM objects). ``WebexRetryLater`` re-schedules the job
@@ -10,53 +10,27 @@ forgets a job whose worker dies, the ledger's sweep queues it again.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
-import random
 import threading
-from dataclasses import dataclass
+import time
 from datetime import UTC, datetime, timedelta
 
 from huey import crontab
 from huey.api import Huey
 from huey.consumer import Consumer
 
+from bot import logs, metrics
 from bot.context import Context, Services, failed_in
-from bot.errors import UsageError, WebexRetryLater
-from bot.jobs.backend import EmbeddedConsumer, QueuedJob, close_huey, naive_utc, queued_job
+from bot.errors import UsageError, WebexBadRequest, WebexNotFound
+from bot.jobs.backend import EmbeddedConsumer, QueueConsumer, QueuedJob, close_huey, naive_utc, queued_job
 from bot.jobs.ledger import Claim, JobLeases
+from bot.jobs.policy import RetryPolicy, jsonable, moved_on
 from bot.jobs.table import TaskTable
-from bot.storage import LedgerJob, is_transient
+from bot.storage import SEEN_KEPT, LedgerJob
 
 log = logging.getLogger(__name__)
 __all__ = ["QueuedJob", "RetryPolicy", "Runner"]
-SEEN_EVENTS_KEPT = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """When to try a failed job again, and how long to wait."""
-
-    max_attempts: int = 6
-    base_delay: float = 2.0
-    max_delay: float = 300.0
-    max_retry_after: float = 900.0  # a longer Retry-After means "not today": give up and say so
-
-    def delay_for(self, exc: BaseException, attempt: int) -> float | None:
-        """Seconds to wait before attempt ``attempt + 1``, or None when ``exc`` ends the job."""
-        if attempt >= self.max_attempts:
-            return None
-        if isinstance(exc, WebexRetryLater):
-            if exc.retry_after is None:
-                return self.backoff(attempt)
-            return exc.retry_after if exc.retry_after <= self.max_retry_after else None
-        if is_transient(exc):  # a locked or restarting database
-            return self.backoff(attempt)
-        return None
-
-    def backoff(self, attempt: int) -> float:
-        """Exponential delay with a little jitter, so retries of many jobs do not arrive together."""
-        return min(self.max_delay, self.base_delay * 2 ** (attempt - 1)) * random.uniform(1.0, 1.1)
 
 
 class Runner:
@@ -75,21 +49,59 @@ class Runner:
         huey.periodic_task(crontab(minute="*/5"), name="recap.sweep_tasks")(self._sweep_tasks)
         huey.periodic_task(crontab(minute="*"), name="recap.sweep_jobs")(self.sweep_jobs)
 
-    def enqueue(self, task: str, payload: dict, *, delay: float | None = None, attempt: int = 1) -> None:
-        """Queue job ``task`` with a JSON-able ``payload``, to run now or ``delay`` seconds from now."""
-        if task not in self.tasks:
-            raise KeyError(f"no job named {task!r}")
-        try:
-            payload = json.loads(json.dumps(payload))
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"job payloads must be JSON-able: {exc}") from None
+    def enqueue(self, task: str, payload: dict, *, delay: float | None = None, attempt: int = 1,
+                key: str | None = None) -> None:
+        """Queue job ``task`` with a JSON-able ``payload``, to run now or ``delay`` seconds from now.
+
+        A ``key`` names the job, so that queueing it again is safe: while a job of that key waits in the
+        ledger, its copy is sent to the queue once more (the ledger lets one copy run; a crash may have lost
+        the first on its way to the queue), and a key whose job runs or ran already queues nothing.
+        """
+        payload = jsonable(self._known(task, payload))
         delay = max(0.0, float(delay or 0.0))
-        job_id = self.leases.record(task, payload, attempt=attempt, delay=delay)
+        if key is not None:
+            job_id = hashlib.sha256(f"{task}:{key}".encode()).hexdigest()[:32]
+            due_at = datetime.now(UTC) + timedelta(seconds=delay)
+            if not self.leases.ledger.add_once(job_id, task, payload, attempt=attempt, due_at=due_at):
+                self._queue_again(job_id)
+                return
+        else:
+            job_id = self.leases.record(task, payload, attempt=attempt, delay=delay)
         try:
             self._queue(task, payload, attempt, job_id, delay)
         except BaseException:
             self.leases.ledger.remove(job_id)  # not queued: the caller hears of it and may try again
             raise
+
+    def admit(self, task: str, payload: dict, key: tuple[str, str, str]) -> bool:
+        """Queue a webhook event's job unless its ``(resource, event, data id)`` was seen; False for a repeat.
+
+        The seen key and the job's ledger row are written in one transaction (one commit per delivery),
+        then the job is queued; if the queue fails, both are withdrawn so that a redelivery can try again.
+        """
+        job = self.leases.new_job(task, jsonable(self._known(task, payload)), attempt=1)
+        store = self.services.store
+        if not store.admit(*key, job=job):
+            return False
+        try:
+            self._queue(task, job.payload, 1, job.id, 0.0)
+        except BaseException:
+            store.withdraw(*key, job_id=job.id)
+            raise
+        return True
+
+    def _known(self, task: str, payload: dict) -> dict:
+        if task not in self.tasks:
+            raise KeyError(f"no job named {task!r}")
+        return payload
+
+    def _queue_again(self, job_id: str) -> None:
+        job = self.leases.ledger.get(job_id)
+        if job is None or job.state != "queued":
+            return  # over, or running: nothing was lost
+        delay = max(0.0, (job.due_at - datetime.now(UTC)).total_seconds())
+        log.info("job %s (%s) is still queued; sent to the queue again in case it was lost", job_id, job.task)
+        self._queue(job.task, job.payload, job.attempt, job.id, delay)
 
     def _queue(self, task: str, payload: dict, attempt: int, job_id: str, delay: float) -> None:
         if delay:
@@ -102,24 +114,27 @@ class Runner:
         """A context for a payload: its space and person come from ``roomId``/``personId`` or the event's data."""
         data = payload.get("data") if isinstance(payload.get("data"), dict) else payload
         progress = payload.get("progress") if isinstance(payload.get("progress"), dict) else {}
-        return Context(self.services, room_id=data.get("roomId"), person_id=data.get("personId"),
-                       person_email=data.get("personEmail"), progress=progress,
-                       scheduler=lambda task, body, delay: self.enqueue(task, body, delay=delay))
+        text = {name: value if isinstance(value := data.get(name), str) else None  # the web edge drops others
+                for name in ("roomId", "personId", "personEmail")}
+        return Context(self.services, room_id=text["roomId"], person_id=text["personId"],
+                       person_email=text["personEmail"], progress=progress,
+                       scheduler=lambda task, body, delay, key=None: self.enqueue(task, body, delay=delay, key=key))
 
     def _run(self, task: str, payload: dict, attempt: int, job_id: str | None = None) -> None:
-        claim = self.leases.claim(job_id, attempt) if job_id else None  # no id: queued before the ledger existed
-        if job_id and claim is None:
-            return  # running elsewhere, done already, or superseded by a later attempt
-        ctx = self.context_for(payload)
-        try:
-            if claim and task not in self.table.rerun_safe:
-                if claim.interrupted_while_posting and not self._answer_absent(ctx, claim, task, payload):
-                    return
-                ctx = ctx.about(on_post=claim.post_begun)  # the ledger hears of each post before it is sent
-            self._attempt(ctx, claim, task, payload, attempt)
-        finally:
-            if claim:
-                claim.release()  # whatever happened, this process stops renewing the lease
+        with logs.bound(job_id=job_id, event_id=logs.event_id_of(payload)):  # on every line this run logs
+            claim = self.leases.claim(job_id, attempt) if job_id else None  # no id: queued before the ledger existed
+            if job_id and claim is None:
+                return  # running elsewhere, done already, or superseded by a later attempt
+            ctx = self.context_for(payload)
+            try:
+                if claim and task not in self.table.rerun_safe:
+                    if claim.interrupted_while_posting and not self._answer_absent(ctx, claim, task, payload):
+                        return
+                    ctx = ctx.about(on_post=claim.post_begun)  # the ledger hears of each post before it is sent
+                self._attempt(ctx, claim, task, payload, attempt)
+            finally:
+                if claim:
+                    claim.release()  # whatever happened, this process stops renewing the lease
 
     def _answer_absent(self, ctx: Context, claim: Claim, task: str, payload: dict) -> bool:
         """After a run died while posting: True when its answer provably never reached the space (run again)."""
@@ -127,15 +142,18 @@ class Runner:
         return claim.record_interrupted(ctx, task, check(ctx, payload) if check else None)
 
     def _attempt(self, ctx: Context, claim: Claim | None, task: str, payload: dict, attempt: int) -> None:
+        started, outcome = time.monotonic(), "ok"
         try:
             self.tasks[task](ctx, payload)
         except Exception as exc:  # noqa: BLE001 - every failure is either retried or reported, never dropped
             delay = self.policy.delay_for(exc, attempt)
             if delay is not None:
                 log.info("job %s attempt %d failed (%s); retrying in %.1fs", task, attempt, exc, delay)
-                self._retry(claim, task, _moved_on(payload, exc), attempt + 1, delay)
+                metrics.job_finished(task, "retried", since=started)
+                self._retry(claim, task, moved_on(payload, exc), attempt + 1, delay)
                 return
-            self._give_up(ctx, task, exc, attempt)
+            outcome = self._give_up(ctx, task, exc, attempt)  # "usage" (a person's mistake) or "failed"
+        metrics.job_finished(task, outcome, since=started)
         if claim:
             claim.finish()
 
@@ -146,23 +164,25 @@ class Runner:
         claim.retry(attempt, datetime.now(UTC) + timedelta(seconds=delay), payload)
         self._queue(task, payload, attempt, claim.job.id, delay)  # if this fails, the sweep queues it later
 
-    def _give_up(self, ctx: Context, task: str, exc: Exception, attempt: int) -> None:
-        if isinstance(exc, UsageError):
-            log.info("job %s: usage error: %s", task, exc)
+    def _give_up(self, ctx: Context, task: str, exc: Exception, attempt: int) -> str:
+        mistake = isinstance(exc, UsageError) or (isinstance(exc, WebexNotFound | WebexBadRequest)
+                                                  and failed_in(exc, ctx) is not ctx)
+        if mistake:  # what they typed, or their id or range Webex refused: the card says what to do; one line here
+            log.info("job %s: the request could not be met: %s: %s", task, type(exc).__name__, exc)
         else:
             log.warning("job %s failed for good after %d attempt(s)", task, attempt, exc_info=exc)
-        if self.table.report_failure is None:
-            return
-        try:
-            # in the space and thread of the command that failed, which the job's context may not know yet
-            self.table.report_failure(failed_in(exc, ctx), exc, attempts=attempt)
-        except Exception:  # noqa: BLE001 - nothing left to tell the user with; the log keeps it
-            log.exception("job %s: could not post the error card", task)
+        if self.table.report_failure is not None:
+            try:
+                # in the space and thread of the command that failed, which the job's context may not know yet
+                self.table.report_failure(failed_in(exc, ctx), exc, attempts=attempt)
+            except Exception:  # noqa: BLE001 - nothing left to tell the user with; the log keeps it
+                log.exception("job %s: could not post the error card", task)
+        return "usage" if mistake else "failed"
 
     def _prune_seen(self) -> None:
         """Drop old de-duplication keys, and digests past ``RECAP_DIGEST_TTL`` (README "Data retention")."""
         store = self.services.store
-        store.prune_seen(SEEN_EVENTS_KEPT)
+        store.prune_seen(SEEN_KEPT)
         store.purge_digests(older_than=timedelta(days=self.services.settings.digest_ttl_days))
 
     def _sweep_tasks(self) -> None:
@@ -221,18 +241,10 @@ class Runner:
             return EmbeddedConsumer(self.huey, self._wake, **options)
         # SIGTERM is what Procfile platforms, systemd and Docker send to stop a process: let it finish its
         # running jobs (SIGINT stops at once; the job ledger takes those jobs back after their lease).
-        return Consumer(self.huey, graceful_signal="TERM", **options)
+        return QueueConsumer(self.huey, graceful_signal="TERM", **options)
 
     def start_consumer(self, workers: int = 2) -> Consumer:
         """Run a consumer in threads of this process (the embedded default); ``stop()`` it on the way out."""
         consumer = self.consumer(workers, embedded=True)
         consumer.start()
         return consumer
-
-
-def _moved_on(payload: dict, exc: Exception) -> dict:
-    """The payload for the next attempt: with the ``progress`` the failed run carried out (a listing's offset)."""
-    progress = getattr(exc, "progress", None)
-    if not isinstance(progress, dict):
-        return payload
-    return {**payload, "progress": {**payload.get("progress", {}), **progress}}

@@ -8,7 +8,10 @@ looks: in a 1:1 space the bot may list the room's messages and finds the marker 
 it; absent → post). In a group space a bot may not list messages (Webex only shows it those that
 mention it), so the delivery is recorded ``unknown`` and not posted again: at most once there, and
 the audit log says so. ``sweep`` (a periodic job) re-queues deliveries whose job vanished with a
-killed worker.
+killed worker. Each outcome is counted (``recap_recap_deliveries_total``): the state a delivery ends in
+(``posted``, ``gave_up``, ``failed``, ``unknown``), or ``skipped`` (another claim holds it), ``refused``
+(429/423: tried again later), ``uncertain`` (no answer to the post: looked for later) or ``check_later``
+(an expired claim's space could not be looked at yet).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import random
 import uuid
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.cards import Card
 from bot.context import Context
 from bot.errors import WebexError, WebexRetryLater
@@ -50,14 +54,15 @@ def retry_delay(attempt: int, recap_delay: float) -> float:
 
 def schedule_delivery(ctx: Context, meeting_id: str, room_id: str, *, attempt: int, now: datetime,
                       delay: float | None = None, retry_after: float | None = None,
-                      deadline: datetime | None = None, found: dict | None = None) -> None:
+                      deadline: datetime | None = None, found: dict | None = None, key: str | None = None) -> None:
     """Queue the delivery job after ``delay``, Webex's ``retry_after`` or the next growing delay, within the deadline.
 
     Busy or rate limited, Webex says when to come back: the growing delay is for data not published yet, and
     applied to 429s it left deliveries idle for up to a minute while the limit had room (bench/README.md).
     The jitter keeps deliveries refused together from coming back in the same second. ``found`` is what
     earlier looks learnt (the meeting, the archive's id): the next look starts from there instead of
-    spending its calls again, which is what lets deliveries finish under a sustained rate limit.
+    spending its calls again, which is what lets deliveries finish under a sustained rate limit. A ``key``
+    names the job, so that scheduling it again queues it once (``first_look``).
     """
     if delay is None:
         delay = (min(retry_after, 3600.0) * random.uniform(1.0, 1.2) if retry_after is not None
@@ -69,7 +74,12 @@ def schedule_delivery(ctx: Context, meeting_id: str, room_id: str, *, attempt: i
     payload = {"meetingId": meeting_id, "roomId": room_id, "attempt": attempt, "due": due.isoformat()}
     if found:
         payload["found"] = found
-    ctx.schedule(DELIVERY_TASK, payload, max(0.0, (due - utcnow()).total_seconds()))
+    ctx.schedule(DELIVERY_TASK, payload, max(0.0, (due - utcnow()).total_seconds()), key=key)
+
+
+def first_look(meeting_id: str, room_id: str) -> str:
+    """The key of a delivery's first job: queueing it twice (a re-run of ``meeting_ended``) queues one job."""
+    return f"first-look:{meeting_id}:{room_id}"
 
 
 def claim_lease(settings) -> timedelta:
@@ -95,6 +105,7 @@ class _Claim:
     def finish(self, state: str, note: str = "", message_id: str | None = None) -> None:
         self.ctx.store.finish_delivery(self.meeting_id, self.room_id, token=self.token, state=state, note=note,
                                        message_id=message_id, archive_id=self.archive_id or None)
+        metrics.recap_delivery(state)
 
     def audit(self, outcome: str) -> None:
         self.ctx.audit("auto-recap", tuple(i for i in (self.meeting_id, self.archive_id) if i), outcome)
@@ -107,6 +118,7 @@ def post_once(ctx: Context, payload: dict, card: Card, *, state: str, archive_id
     token = uuid.uuid4().hex
     taken = ctx.store.claim_delivery(meeting_id, room_id, token=token, lease=claim_lease(ctx.settings), now=now)
     if taken is None:
+        metrics.recap_delivery("skipped")
         return  # another worker holds a live claim, or the delivery is already finished
     claim = _Claim(ctx, meeting_id, room_id, token, archive_id)
     line = marker(meeting_id)
@@ -127,6 +139,7 @@ def _still_to_post(claim: _Claim, payload: dict, line: str, *, state: str, now: 
         found = find_marker(claim.ctx, claim.room_id, line)
     except WebexError as exc:  # cannot look now: keep the claim, look again after its lease
         log.info("recap of %s: cannot check the space (%s); trying later", claim.meeting_id, type(exc).__name__)
+        metrics.recap_delivery("check_later")
         _look_after_lease(claim, payload, now)
         return False
     if found is None:
@@ -150,12 +163,14 @@ def _post_failed(claim: _Claim, payload: dict, exc: WebexError, *, now: datetime
     if isinstance(exc, WebexRetryLater) and exc.status in REFUSED:
         claim.ctx.store.release_delivery(claim.meeting_id, claim.room_id, token=claim.token,
                                          note=f"post refused (HTTP {exc.status})")
+        metrics.recap_delivery("refused")
         schedule_delivery(claim.ctx, claim.meeting_id, claim.room_id, attempt=int(payload.get("attempt") or 1) + 1,
                           now=now, retry_after=exc.retry_after, found=payload.get("found"))
     elif isinstance(exc, WebexRetryLater):
         # Timeout or 5xx: the card may or may not be in the space. Look again once the lease is over.
         log.warning("recap of %s in %s: post outcome unknown (%s)", claim.meeting_id, claim.room_id,
                     type(exc).__name__)
+        metrics.recap_delivery("uncertain")
         _look_after_lease(claim, payload, now)
     else:  # 4xx: the bot left the space, or the card was refused; posting again would fail the same way
         claim.finish(FAILED, f"could not post: HTTP {exc.status}")

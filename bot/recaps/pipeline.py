@@ -23,10 +23,10 @@ from bot.context import Context, audience_of
 from bot.digest import ChatTally, tally_meeting_chats
 from bot.errors import CardError, ConfigError, WebexAuthError, WebexBadRequest, WebexNotFound, WebexRetryLater
 from bot.meetings import Meeting, parse_meeting
-from bot.recaps.delivery import logical_now, post_once, schedule_delivery
+from bot.recaps.delivery import first_look, logical_now, post_once, schedule_delivery
 from bot.recaps.matching import NotReady, find_archive
 from bot.recaps.rules import Target, normalise_email, normalise_site, targets
-from bot.storage import CANCELLED, CLAIMED, FINAL_STATES, GAVE_UP, POSTED, utcnow
+from bot.storage import CANCELLED, CLAIMED, FINAL_STATES, GAVE_UP, POSTED, WAITING, replayed, utcnow
 from bot.webex import ListingInterrupted
 
 log = logging.getLogger(__name__)
@@ -54,19 +54,34 @@ def on_meeting_ended(ctx: Context, envelope: dict) -> None:
     if not meetings.INSTANCE_ID.fullmatch(meeting_id):
         log.info("meetings/ended for %r is not an ended meeting instance; ignored", meeting_id[:80])
         return
-    host, site = data.get("hostEmail"), data.get("siteUrl")
-    if not host and not site:  # a thin delivery: ask Webex who hosted it, and where
+    host, site, end = data.get("hostEmail"), data.get("siteUrl"), data.get("end")
+    if not host and not site:  # a thin delivery: ask Webex who hosted it, where, and when it ended
         meeting = meetings.get_meeting(ctx.webex("admin"), meeting_id)
-        host, site = meeting.host_email, meeting.site_url
+        host, site, end = meeting.host_email, meeting.site_url, meeting.end
+    if replayed(end):  # its seen key may be pruned already: the meeting's end tells
+        log.info("dropped a replayed delivery: meeting %s ended %s, before the de-duplication window",
+                 meeting_id, end)
+        return
     found = targets(ctx.store.subscriptions_matching(normalise_email(host), normalise_site(site)),
                     host_email=host, site_url=site)
     now = utcnow()
     deadline = now + timedelta(seconds=ctx.settings.recap_deadline)
     for target in found:
         if not ctx.store.open_delivery(meeting_id, target.room_id, deadline_at=deadline, now=now):
-            continue  # a redelivery, or another process got here first: that one scheduled the job
+            # A run of this job opened it before. If that run died before the first look was queued, the row
+            # waits with no job: queue it now. The first look's job is keyed, so when it is queued (or ran)
+            # already, this queues nothing new.
+            row = ctx.store.delivery(meeting_id, target.room_id)
+            if row is None or row.state != WAITING or row.attempts:
+                continue
+            delay = max(0.0, ctx.settings.recap_delay - (now - row.updated_at).total_seconds())
+            log.info("meeting %s: the recap for space %s waits; making sure its first look is queued",
+                     meeting_id, target.room_id)
+        else:
+            delay = ctx.settings.recap_delay
         try:
-            schedule_delivery(ctx, meeting_id, target.room_id, attempt=1, now=now, delay=ctx.settings.recap_delay)
+            schedule_delivery(ctx, meeting_id, target.room_id, attempt=1, now=now, delay=delay,
+                              key=first_look(meeting_id, target.room_id))
         except Exception:
             ctx.store.drop_delivery(meeting_id, target.room_id)  # let a retry of this job open it again
             raise

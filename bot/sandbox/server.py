@@ -31,7 +31,7 @@ class ServerThread:
         self.app = app
         self._server = make_loopback_server(app, host, port, request_handler=_QuietHandler)
         self.host, self.port = host, self._server.server_port
-        self.url = f"http://{host}:{self.port}"
+        self.url = f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"  # IPv6 in brackets
         self.api_url = self.url + "/v1/"
         # A short poll interval makes stop() quick (tests start and stop many servers).
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},

@@ -1,4 +1,4 @@
-"""Recap's state in SQL (SQLAlchemy, SQLite or PostgreSQL): the only package that imports SQLAlchemy."""
+"""Recap's state in SQL (SQLite or PostgreSQL) and its migrations: the only package importing SQLAlchemy, Alembic."""
 
 from bot.storage.budget import RequestBudget, Slot
 from bot.storage.deliveries import (
@@ -19,6 +19,16 @@ from bot.storage.digests import StoredDigest
 from bot.storage.errors import DATABASE_ERRORS, TRANSIENT_ERRORS, error_reason, is_transient
 from bot.storage.job_ledger import JobLedger, LedgerJob
 from bot.storage.models import Base, SeenEvent, UTCDateTime, utcnow
+from bot.storage.schema import (
+    SchemaState,
+    current_revision,
+    head_revision,
+    new_revision,
+    schema_state,
+    upgrade_database,
+    upgrade_schema,
+)
+from bot.storage.seen import SEEN_KEPT, NewJob, replayed
 from bot.storage.store import AuditRecord, Store, create_engine_for, create_store, display_url
 from bot.storage.subscriptions import SubscriptionRecord
 from bot.storage.tokens import StoredToken, TokenStore
@@ -37,10 +47,13 @@ __all__ = [
     "GAVE_UP",
     "JobLedger",
     "LedgerJob",
+    "NewJob",
     "POSTED",
+    "SEEN_KEPT",
     "RecapDelivery",
     "RequestBudget",
     "STATES",
+    "SchemaState",
     "SeenEvent",
     "Slot",
     "Store",
@@ -53,8 +66,15 @@ __all__ = [
     "WAITING",
     "create_engine_for",
     "create_store",
+    "current_revision",
     "display_url",
     "error_reason",
+    "head_revision",
     "is_transient",
+    "new_revision",
+    "replayed",
+    "schema_state",
+    "upgrade_database",
+    "upgrade_schema",
     "utcnow",
 ]

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, Index, Integer, String, Text, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models import Base, UTCDateTime, utcnow
 
 QUEUED, RUNNING = "queued", "running"
+_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 class LedgerRow(Base):
@@ -78,6 +80,14 @@ class JobLedger:
             conn.execute(insert(LedgerRow).values(id=job_id, task=task, payload=json.dumps(payload), attempt=attempt,
                                                   state=QUEUED, due_at=due_at, posts=0, redriven=0,
                                                   updated_at=utcnow()))
+
+    def add_once(self, job_id: str, task: str, payload: dict, *, attempt: int, due_at: datetime) -> bool:
+        """Record a job about to be queued unless a row with its id exists; True when this call wrote it."""
+        values = dict(id=job_id, task=task, payload=json.dumps(payload), attempt=attempt, state=QUEUED,
+                      due_at=due_at, posts=0, redriven=0, updated_at=utcnow())
+        statement = _INSERT[self.engine.dialect.name](LedgerRow).values(**values).on_conflict_do_nothing()
+        with self.engine.begin() as conn:
+            return conn.execute(statement.returning(LedgerRow.id)).first() is not None
 
     def remove(self, job_id: str) -> None:
         """Forget a job whatever its state (it could not be queued after all)."""

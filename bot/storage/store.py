@@ -6,16 +6,14 @@ unique constraints, never in process memory. Callers get plain dataclasses back,
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Engine, create_engine, delete, event, inspect, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -23,13 +21,13 @@ from bot.config import Settings
 from bot.storage.deliveries import DeliveryQueries  # also registers the recap_deliveries table on Base
 from bot.storage.digests import DigestQueries  # also registers the digests table on Base
 from bot.storage.job_ledger import JobLedger  # also registers the job_ledger table on Base
-from bot.storage.models import AuditEntry, Base, RoomSetting, SeenEvent, utcnow
+from bot.storage.models import AuditEntry, Base, RoomSetting, utcnow
+from bot.storage.schema import SchemaState, prepare_schema, upgrade_schema
+from bot.storage.seen import SeenQueries
 from bot.storage.subscriptions import SubscriptionQueries  # also registers the subscriptions table on Base
 from bot.storage.tokens import TokenCipher, TokenStore  # also registers the oauth_tokens table on Base
 
 log = logging.getLogger(__name__)
-_DIALECT_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-SCHEMA_ATTEMPTS = 5  # processes starting together (gunicorn workers, recap workers) race to create the tables
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ class AuditRecord:
     outcome: str
 
 
-class Store(SubscriptionQueries, DeliveryQueries, DigestQueries):
+class Store(SeenQueries, SubscriptionQueries, DeliveryQueries, DigestQueries):
     """Queries over one database; safe to share between threads (one short session per call).
 
     Subscriptions come from ``SubscriptionQueries`` (``bot.storage.subscriptions``), the recap delivery ledger
@@ -67,17 +65,9 @@ class Store(SubscriptionQueries, DeliveryQueries, DigestQueries):
         """Recap's tables the database does not have yet, sorted (``create_schema`` makes them)."""
         return sorted(set(Base.metadata.tables) - set(inspect(self.engine).get_table_names()))
 
-    def create_schema(self) -> None:
-        """Create the tables that do not exist yet (several processes may race to do it at start)."""
-        for attempt in range(1, SCHEMA_ATTEMPTS + 1):
-            try:
-                Base.metadata.create_all(self.engine)
-                return
-            except (OperationalError, ProgrammingError, IntegrityError):
-                # Another process created a table between our check and our CREATE (PostgreSQL says so with a
-                # unique violation in pg_type when both CREATEs ran at once): check again.
-                if attempt == SCHEMA_ATTEMPTS:
-                    raise
+    def create_schema(self) -> tuple[SchemaState, SchemaState]:
+        """Upgrade the schema to head through the migrations (processes starting together upgrade it once)."""
+        return upgrade_schema(self.engine)
 
     def session(self) -> Session:
         """A new ORM session (for the next issue's tables; close it, or use it as a context manager)."""
@@ -100,31 +90,6 @@ class Store(SubscriptionQueries, DeliveryQueries, DigestQueries):
     def close(self) -> None:
         """Close the pooled connections (a later query opens new ones)."""
         self.engine.dispose()
-
-    # --- webhook de-duplication -----------------------------------------------------------
-
-    def mark_seen(self, resource: str, event_name: str, data_id: str) -> bool:
-        """Record a delivery; True when it is new, False when (resource, event, data id) was seen before."""
-        insert = _DIALECT_INSERT[self.engine.dialect.name]
-        statement = insert(SeenEvent).values(**seen_key(resource, event_name, data_id), seen_at=utcnow())
-        with self.engine.begin() as conn:
-            # RETURNING gives the new row's id, or nothing when the key existed (rowcount is unreliable
-            # across drivers for INSERT … ON CONFLICT DO NOTHING).
-            inserted = conn.execute(statement.on_conflict_do_nothing().returning(SeenEvent.id)).first()
-        return inserted is not None
-
-    def forget_seen(self, resource: str, event_name: str, data_id: str) -> None:
-        """Undo ``mark_seen`` (when the job could not be queued, so a redelivery may try again)."""
-        columns = SeenEvent.__table__.c
-        key = seen_key(resource, event_name, data_id)
-        with self.engine.begin() as conn:
-            conn.execute(delete(SeenEvent).where(*(columns[name] == value for name, value in key.items())))
-
-    def prune_seen(self, older_than: timedelta) -> int:
-        """Drop de-duplication keys older than ``older_than`` (Webex stops redelivering long before)."""
-        with self.engine.begin() as conn:
-            result = conn.execute(delete(SeenEvent).where(SeenEvent.seen_at < utcnow() - older_than))
-        return result.rowcount
 
     # --- space settings ------------------------------------------------------------------
 
@@ -162,25 +127,6 @@ class Store(SubscriptionQueries, DeliveryQueries, DigestQueries):
                                 e.room_id, e.outcome) for e in session.scalars(query)]
 
 
-def seen_key(resource: str, event_name: str, data_id: str) -> dict[str, str]:
-    """The ``seen_events`` key columns for a delivery, each value storable on every database back end."""
-    columns = SeenEvent.__table__.c
-    return {name: _storable(value, columns[name].type.length)
-            for name, value in (("resource", resource), ("event", event_name), ("data_id", data_id))}
-
-
-def _storable(value: str, limit: int) -> str:
-    # PostgreSQL refuses NUL characters and values longer than the column (SQLite keeps both), and no driver
-    # encodes a lone surrogate: such a value is keyed by its digest, the same on every back end.
-    if len(value) <= limit and "\x00" not in value:
-        try:
-            value.encode("utf-8")
-            return value
-        except UnicodeEncodeError:
-            pass
-    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def display_url(database_url: str | URL) -> str:
     """``DATABASE_URL`` fit to show: the password, if any, replaced by ``***``."""
     return make_url(database_url).render_as_string(hide_password=True)
@@ -196,7 +142,33 @@ def create_engine_for(database_url: str) -> Engine:
         return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
+    _one_transaction_at_a_time(engine)
     return engine
+
+
+def _one_transaction_at_a_time(engine: Engine) -> None:
+    """Threads of one process take turns on a SQLite file, waiting on a lock instead of in SQLite's busy handler.
+
+    SQLite takes one writer at a time; a thread that finds the file locked sleeps in its busy handler
+    (1, 2, 5, 10 … 100 ms) while the lock may be free long before, and eight web threads plus the
+    embedded consumer's collapsed the edge to a quarter of its rate with p99s of hundreds of
+    milliseconds (``bench/webhook_ingest.py``). A transaction here lasts well under a millisecond, so
+    queueing them in-process costs little; other processes on the file still meet the busy timeout.
+    """
+    turn = threading.RLock()  # re-entrant: a transaction may open another connection in the same thread
+
+    def begin(conn) -> None:
+        turn.acquire()
+        conn.info["recap_turn"] = conn.info.get("recap_turn", 0) + 1
+
+    def end(conn) -> None:
+        if conn.info.get("recap_turn"):
+            conn.info["recap_turn"] -= 1
+            turn.release()
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", end)
+    event.listen(engine, "rollback", end)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -208,8 +180,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def create_store(settings: Settings | str) -> Store:
-    """A store over ``settings.database_url`` (or a URL) with its schema created."""
+    """A store over ``settings.database_url`` (or a URL) whose schema is at head.
+
+    SQLite (the embedded default) upgrades itself; any other database must have been upgraded by
+    ``recap db upgrade``, else ``ConfigError`` says so (``bot.storage.schema.prepare_schema``).
+    """
     url = settings if isinstance(settings, str) else settings.database_url
     store = Store(create_engine_for(url))
-    store.create_schema()
+    try:
+        prepare_schema(store.engine)
+    except BaseException:
+        store.close()
+        raise
     return store

@@ -22,6 +22,7 @@ import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
+from bot import metrics
 from bot.errors import WebexError, WebexRetryLater
 from bot.webex.body import ResponseBody
 from bot.webex.pacing import Pacer
@@ -97,9 +98,12 @@ class WebexClient:
         try:
             response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
         except requests.Timeout as exc:
+            metrics.webex_request(self.role, "error")
             raise WebexRetryLater(f"Webex did not answer {method} {path_of(url)} in {self.timeout:g}s") from exc
         except requests.ConnectionError as exc:
+            metrics.webex_request(self.role, "error")
             raise WebexRetryLater(f"could not reach Webex for {method} {path_of(url)}") from exc
+        metrics.webex_request(self.role, response.status_code)
         if self.pacer is not None and response.status_code in HOLD_STATUSES:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after:

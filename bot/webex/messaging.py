@@ -11,12 +11,15 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from pathlib import Path
 
+import requests
 from webexpythonsdk import WebexAPI
 
+from bot import metrics
 from bot.config import Settings
+from bot.errors import WebexRetryLater
 from bot.webex.client import segment
 from bot.webex.translate import sdk_errors
 
@@ -30,6 +33,9 @@ class Messaging:
 
     def __init__(self, api: WebexAPI):
         self.api = api
+        # Every answer the SDK receives is counted (``recap_webex_requests_total``). The SDK has no public hook:
+        # its RestSession sends each request, pages included, through this one requests.Session.
+        api._session._req_session.hooks["response"].append(self._count)
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Messaging:
@@ -40,8 +46,18 @@ class Messaging:
     def __repr__(self) -> str:
         return f"Messaging(base_url={self.api.base_url!r})"
 
-    def _calling(self) -> AbstractContextManager[None]:
-        return sdk_errors(self.role)
+    def _count(self, response: requests.Response, *args, **kwargs) -> None:
+        metrics.webex_request(self.role, response.status_code)
+
+    @contextmanager
+    def _calling(self) -> Iterator[None]:
+        try:
+            with sdk_errors(self.role):
+                yield
+        except WebexRetryLater as exc:
+            if exc.status is None:  # no answer at all (a timeout, a refused connection): not seen by _count
+                metrics.webex_request(self.role, "error")
+            raise
 
     def me(self) -> dict:
         """The bot's own person record (``GET people/me``)."""

@@ -6,8 +6,10 @@ reason, except on CI (``CI=true``), where it fails: CI must prove every back end
 ``RECAP_TEST_POSTGRES_URL`` and ``RECAP_TEST_REDIS_URL`` (defaults: loopback, trust auth, Redis DB 15).
 
 PostgreSQL: one fresh schema per test, named in the URL (``options=-csearch_path=…``) so any process given the
-URL lands in it; dropped afterwards. Redis: one Huey queue name (the key prefix) per test; only its keys are
-deleted afterwards, never the whole database. PYTEST_DONT_REWRITE: test modules import it before pytest loads it.
+URL lands in it, upgraded to head as ``recap db upgrade`` leaves it (Recap refuses a PostgreSQL schema behind
+head, where SQLite upgrades itself); dropped afterwards. Redis: one Huey queue name (the key prefix) per test; only
+its keys are deleted afterwards, never the whole database. PYTEST_DONT_REWRITE: test modules import it before pytest
+loads it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from bot.jobs import create_huey
+from bot.storage import upgrade_database
 
 POSTGRES_URL = os.environ.get("RECAP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("RECAP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -50,8 +53,8 @@ def unique_name(prefix: str = "recap_test") -> str:
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """A URL whose connections land in a fresh, empty PostgreSQL schema; the schema is dropped afterwards."""
+def postgres_database(*, upgraded: bool = True) -> Iterator[str]:
+    """A URL whose connections land in a fresh PostgreSQL schema at head (``upgraded=False``: empty); dropped after."""
     schema = unique_name()
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
@@ -62,6 +65,8 @@ def postgres_database() -> Iterator[str]:
         unavailable("PostgreSQL", exc)
     url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
+        if upgraded:
+            upgrade_database(url.render_as_string(hide_password=False))  # what an operator does before a release
         yield url.render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
@@ -73,7 +78,8 @@ def postgres_database() -> Iterator[str]:
 
 @contextmanager
 def database(kind: str, folder) -> Iterator[str]:
-    """A ``DATABASE_URL`` of back end ``kind`` (``sqlite``: a file in ``folder``; ``postgresql``: a fresh schema)."""
+    """A ``DATABASE_URL`` of back end ``kind`` (``sqlite``: a new file in ``folder``; ``postgresql``: a fresh schema at
+    head)."""
     if kind == "sqlite":
         yield f"sqlite:///{folder / f'{unique_name()}.db'}"
     elif kind == "postgresql":
@@ -85,7 +91,8 @@ def database(kind: str, folder) -> Iterator[str]:
 
 @pytest.fixture(params=DATABASES)
 def database_url(request, tmp_path) -> Iterator[str]:
-    """A ``DATABASE_URL`` on each database back end in turn: an empty SQLite file, then an empty PostgreSQL schema."""
+    """A ``DATABASE_URL`` on each back end in turn: a new SQLite file (it upgrades itself), then a PostgreSQL schema
+    at head."""
     with database(request.param, tmp_path) as url:
         yield url
 

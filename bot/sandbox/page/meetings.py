@@ -14,6 +14,7 @@ import re
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from bot.sandbox.emulator import ADMIN_EMAIL, EmulatorState, release_due
+from bot.sandbox.page.guard import refusal
 
 bp = Blueprint("sandbox_meetings", __name__)
 SANDBOX_RECAP_DELAY = 5.0  # seconds from the end of a meeting to the bot's first look at its data
@@ -52,12 +53,6 @@ def pending_archives(emulator: EmulatorState) -> list[dict]:
     return sorted(rows, key=lambda row: row["start"], reverse=True)
 
 
-def _error(status: int, message: str) -> Response:
-    response = jsonify(error=message)
-    response.status_code = status
-    return response
-
-
 @bp.get("/api/meetings")
 def meetings() -> Response:
     """The sidebar's list: meetings whose archive is still to come, then the published archives, newest first."""
@@ -76,9 +71,9 @@ def end_meeting() -> tuple[Response, int] | Response:
     late = str(data.get("late") or "none")
     title = " ".join(str(data.get("title") or "").split())[:MAX_TITLE] or None
     if host is None:
-        return _error(400, "the host must be an e-mail address, like admin@example.com")
+        return refusal(400, "the host must be an e-mail address, like admin@example.com")
     if late not in LATE:
-        return _error(400, f"late must be one of {', '.join(LATE)}")
+        return refusal(400, f"late must be one of {', '.join(LATE)}")
     meeting = emulator.end_meeting(host, title=title, late_seconds=LATE[late])
     return jsonify(meeting={"id": meeting["id"], "title": meeting["title"], "hostEmail": host},
                    delivered=meeting["deliveries"] > 0, recapDelay=SANDBOX_RECAP_DELAY,

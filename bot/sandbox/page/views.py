@@ -6,6 +6,7 @@ button to ``state.submit_card`` (an attachment action and its webhook). It reads
 messages from the emulator's state and draws cards with Microsoft's Adaptive Cards renderer.
 Meeting text reaches the page only as JSON strings, which its script writes with ``textContent``
 (markdown goes through markdown-it with raw HTML off); a strict Content-Security-Policy backs that up.
+The page has no login: its guard (``guard.py``) refuses foreign ``Host`` headers and cross-site changes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.sandbox.emulator import (
     USER_EMAIL,
     EmulatorState,
 )
+from bot.sandbox.page.guard import TOKEN_META, guard_of, guard_page, refusal
 from bot.sandbox.page.meetings import seeded_archives
 from bot.sandbox.page.scripts import RendererSources
 
@@ -37,15 +39,13 @@ bp = Blueprint("sandbox_page", __name__, template_folder=str(PAGE_DIR), static_f
 # The archive example of the Webex documentation, seeded verbatim (bot/sandbox/fixtures/archives/).
 DOCUMENTED_EXAMPLE = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
 PEOPLE = {"admin": (ADMIN_EMAIL, "authorised admin"), "user": (USER_EMAIL, "ordinary user")}
-CSP = ("default-src 'self'; script-src 'self' https://unpkg.com; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-       "form-action 'self'")
 
 
 def create_page_app(emulator: EmulatorState, renderer: RendererSources) -> Flask:
-    """The chat page as a Flask app over the emulator's state (same process, its own port)."""
+    """The chat page as a Flask app over the emulator's state (same process, its own port: ``serve_page``)."""
     app = Flask("recap_sandbox", static_folder=None)  # the blueprint serves /static from templates/sandbox
     app.extensions["recap_sandbox"] = (emulator, renderer)
+    guard_page(app)  # before every route: the Host check, and the cross-site checks of every change
     app.json.ensure_ascii = False
     app.register_blueprint(bp)
     app.register_blueprint(page_meetings.bp)  # POST /api/meetings/end: the "End a meeting" button
@@ -56,25 +56,12 @@ def _world() -> tuple[EmulatorState, RendererSources]:
     return current_app.extensions["recap_sandbox"]
 
 
-def _error(status: int, message: str) -> Response:
-    response = jsonify(error=message)
-    response.status_code = status
-    return response
-
-
-@bp.after_request
-def _protect(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 @bp.get("/")
 def index() -> str:
     """The chat page."""
     _, renderer = _world()
-    return render_template("index.html", scripts=renderer.scripts, renderer_source=renderer.describe())
+    return render_template("index.html", scripts=renderer.scripts, renderer_source=renderer.describe(),
+                           token_meta=TOKEN_META, token=guard_of(current_app).token)
 
 
 @bp.get("/vendor/<name>")
@@ -83,7 +70,7 @@ def vendor(name: str) -> Response:
     _, renderer = _world()
     script = next((s for s in renderer.scripts if s.name == name and s.local), None)
     if script is None:
-        return _error(404, "no local copy of that script")
+        return refusal(404, "no local copy of that script")
     return send_file(script.local, mimetype="text/javascript", max_age=3600)
 
 
@@ -164,7 +151,7 @@ class _Refused(Exception):
 
 @bp.errorhandler(_Refused)
 def _refused(exc: _Refused) -> Response:
-    return _error(exc.status, exc.message)
+    return refusal(exc.status, exc.message)
 
 
 @bp.get("/api/rooms/<room_id>/messages")
@@ -243,7 +230,7 @@ def download(content_id: str) -> Response:
     emulator, _ = _world()
     stored = emulator.files.get(content_id)
     if stored is None:
-        return _error(404, "no such file")
+        return refusal(404, "no such file")
     name, mimetype, data = stored
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-") or "download"
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{safe}"'})

@@ -11,6 +11,7 @@
   const status = document.getElementById("end-meeting-status");
   const list = document.getElementById("archives");
   const state = { timer: null, loading: null, justEnded: null, endedAt: 0 };
+  const TOKEN = document.querySelector('meta[name="recap-sandbox-token"]').content;  // see page.js
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -80,7 +81,7 @@
     button.disabled = true;
     try {
       const response = await fetch("api/meetings/end", {
-        method: "POST", headers: { "Content-Type": "application/json" },
+        method: "POST", headers: { "Content-Type": "application/json", "X-Recap-Sandbox-Token": TOKEN },
         body: JSON.stringify({ hostEmail: data.get("hostEmail"), title: data.get("title"), late: data.get("late") }),
       });
       const body = await response.json().catch(() => ({}));

@@ -11,6 +11,8 @@
   const $ = (id) => document.getElementById(id);
   const md = window.markdownit ? window.markdownit({ html: false, linkify: false, typographer: false }) : null;
   const AC = window.AdaptiveCards;
+  // The sandbox refuses a change without this run's token (from the page's <meta>): other sites cannot read it.
+  const TOKEN = document.querySelector('meta[name="recap-sandbox-token"]').content;
 
   const view = {
     world: null, who: "admin", space: "direct", roomId: null, lastId: null, nodes: new Map(),
@@ -33,7 +35,10 @@
   }
 
   function postJson(path, data) {
-    return api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) });
+    return api(path, {
+      method: "POST", headers: { "Content-Type": "application/json", "X-Recap-Sandbox-Token": TOKEN },
+      body: JSON.stringify(data),
+    });
   }
 
   // --- markdown and cards --------------------------------------------------------------------------
