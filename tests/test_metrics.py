@@ -126,7 +126,8 @@ def test_webhook_outcomes_are_counted_by_name(app):
     answers = [client.post("/webhooks/webex", data=body, headers=signed).status_code for _ in range(2)]
     answers.append(client.post("/webhooks/webex", data=body, headers={"X-Spark-Signature": "0" * 40}).status_code)
     odd = envelope({"id": "M-ODD", "roomId": 5})
-    answers.append(client.post("/webhooks/webex", data=odd, headers={"X-Spark-Signature": sign(SECRET, odd)}).status_code)
+    odd_signed = {"X-Spark-Signature": sign(SECRET, odd)}
+    answers.append(client.post("/webhooks/webex", data=odd, headers=odd_signed).status_code)
     assert answers == [202, 200, 401, 200]
     after = scrape(client, METRICS_TOKEN)
     grown = {outcome: value(after, "recap_webhook_deliveries_total", outcome=outcome)

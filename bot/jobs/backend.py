@@ -18,6 +18,7 @@ from huey.consumer import Consumer, Scheduler, Worker
 from huey.storage import SqliteStorage
 
 from bot.errors import ConfigError
+from bot.jobs.priority import EdgeFirst
 
 log = logging.getLogger(__name__)
 
@@ -152,11 +153,17 @@ class QueueConsumer(Consumer):
 
 
 class WakeableWorker(Worker):
-    """A worker whose idle wait ends as soon as a job is queued in this process."""
+    """A worker whose idle wait ends as soon as a job is queued in this process, and which lets webhooks go first."""
 
-    def __init__(self, *args, wake: threading.Event, **kwargs):
+    def __init__(self, *args, wake: threading.Event, edge: EdgeFirst | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.wake = wake
+        self.wake, self.edge = wake, edge
+
+    def loop(self, now=None) -> None:
+        """Take and run the next job once the web edge of this process is between requests."""
+        if self.edge is not None:
+            self.edge.wait_turn()
+        super().loop(now)
 
     def sleep(self) -> None:
         """Wait while idle: until a job is queued here, or the back-off delay passes."""
@@ -168,14 +175,14 @@ class WakeableWorker(Worker):
 class EmbeddedConsumer(QueueConsumer):
     """A consumer inside another program: the host (web server, CLI) owns the signals; enqueue wakes it."""
 
-    def __init__(self, huey: Huey, wake: threading.Event, **options):
-        self._wake = wake  # set before the base class creates the workers
+    def __init__(self, huey: Huey, wake: threading.Event, edge: EdgeFirst | None = None, **options):
+        self._wake, self._edge = wake, edge  # set before the base class creates the workers
         super().__init__(huey, **options)
 
     def _create_worker(self) -> Worker:
         return WakeableWorker(huey=GuardedQueue(self.huey, self.outage, self.stop_flag), stop_flag=self.stop_flag,
                               default_delay=self.default_delay, max_delay=self.max_delay, backoff=self.backoff,
-                              max_tasks=self.max_tasks, wake=self._wake)
+                              max_tasks=self.max_tasks, wake=self._wake, edge=self._edge)
 
     def _set_signal_handlers(self) -> None:
         pass

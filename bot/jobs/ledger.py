@@ -16,6 +16,7 @@ as automatic recaps in a group space are after an expired claim. Jobs that keep 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -141,11 +142,16 @@ class JobLeases:
         """The ledger row of a job about to be queued (a fresh id unless ``job_id`` is given)."""
         return NewJob(job_id or uuid.uuid4().hex, task, payload, attempt, utcnow() + timedelta(seconds=delay))
 
-    def record(self, task: str, payload: dict, *, attempt: int, delay: float = 0.0, job_id: str | None = None) -> str:
-        """Write the row of a job about to be queued; its id."""
-        job = self.new_job(task, payload, attempt=attempt, delay=delay, job_id=job_id)
-        self.ledger.add(job.id, task, payload, attempt=attempt, due_at=job.due_at)
-        return job.id
+    def record(self, task: str, payload: dict, *, attempt: int, delay: float = 0.0,
+               key: str | None = None) -> tuple[str, bool]:
+        """Write the row of a job about to be queued; its id, and False when a job of ``key`` had a row already."""
+        if key is None:
+            job = self.new_job(task, payload, attempt=attempt, delay=delay)
+            self.ledger.add(job.id, task, payload, attempt=attempt, due_at=job.due_at)
+            return job.id, True
+        job = self.new_job(task, payload, attempt=attempt, delay=delay,
+                           job_id=hashlib.sha256(f"{task}:{key}".encode()).hexdigest()[:32])
+        return job.id, self.ledger.add_once(job.id, task, payload, attempt=attempt, due_at=job.due_at)
 
     def claim(self, job_id: str, attempt: int) -> Claim | None:
         """Hold the job for this run (renewed by the heartbeat), or None when it is not ours to run."""

@@ -10,7 +10,6 @@ forgets a job whose worker dies, the ledger's sweep queues it again.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -26,6 +25,7 @@ from bot.errors import UsageError, WebexBadRequest, WebexNotFound
 from bot.jobs.backend import EmbeddedConsumer, QueueConsumer, QueuedJob, close_huey, naive_utc, queued_job
 from bot.jobs.ledger import Claim, JobLeases
 from bot.jobs.policy import RetryPolicy, jsonable, moved_on
+from bot.jobs.priority import EdgeFirst
 from bot.jobs.table import TaskTable
 from bot.storage import SEEN_KEPT, LedgerJob
 
@@ -44,6 +44,7 @@ class Runner:
         self.policy = policy or RetryPolicy()
         self.leases = JobLeases(services.store.job_ledger, services.settings.job_lease)
         self._wake = threading.Event()  # wakes an embedded consumer's idle workers
+        self.edge = EdgeFirst()  # the web edge marks its requests; an embedded consumer gives them way
         self._run_task = huey.task(name="recap.run")(self._run)
         huey.periodic_task(crontab(minute="7", hour="*/6"), name="recap.prune_seen")(self._prune_seen)
         huey.periodic_task(crontab(minute="*/5"), name="recap.sweep_tasks")(self._sweep_tasks)
@@ -59,14 +60,10 @@ class Runner:
         """
         payload = jsonable(self._known(task, payload))
         delay = max(0.0, float(delay or 0.0))
-        if key is not None:
-            job_id = hashlib.sha256(f"{task}:{key}".encode()).hexdigest()[:32]
-            due_at = datetime.now(UTC) + timedelta(seconds=delay)
-            if not self.leases.ledger.add_once(job_id, task, payload, attempt=attempt, due_at=due_at):
-                self._queue_again(job_id)
-                return
-        else:
-            job_id = self.leases.record(task, payload, attempt=attempt, delay=delay)
+        job_id, new = self.leases.record(task, payload, attempt=attempt, delay=delay, key=key)
+        if not new:
+            self._queue_again(job_id)  # a job of this key is recorded already
+            return
         try:
             self._queue(task, payload, attempt, job_id, delay)
         except BaseException:
@@ -238,7 +235,7 @@ class Runner:
         options = {"workers": workers, "worker_type": "thread", "periodic": True, "initial_delay": 0.05,
                    "backoff": 1.5, "max_delay": 0.25}
         if embedded:
-            return EmbeddedConsumer(self.huey, self._wake, **options)
+            return EmbeddedConsumer(self.huey, self._wake, self.edge, **options)
         # SIGTERM is what Procfile platforms, systemd and Docker send to stop a process: let it finish its
         # running jobs (SIGINT stops at once; the job ledger takes those jobs back after their lease).
         return QueueConsumer(self.huey, graceful_signal="TERM", **options)
