@@ -43,7 +43,7 @@ from bot.sandbox.emulator import (
     deliver_ended,
 )
 from bot.sandbox.server import serve_in_thread
-from bot.storage import create_store
+from bot.storage import create_store, upgrade_database
 
 SECRET = "bench-webhook-secret"
 HOSTS = 10
@@ -117,6 +117,7 @@ def backend(kind: str, folder: Path):
         conn.execute(text(f'CREATE SCHEMA "{name}"'))
     url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={name}"})
     try:
+        upgrade_database(url.render_as_string(hide_password=False))  # `recap db upgrade`, as before a release
         yield url.render_as_string(hide_password=False), f"{REDIS_URL}?queue={name}"
     finally:
         with admin.connect() as conn:
