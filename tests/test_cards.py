@@ -45,34 +45,47 @@ def texts(card) -> list[str]:
 
 
 def tile_sets(card) -> list[dict[str, str]]:
-    """The big-number rows of a card: label -> value, one dict per row."""
-    rows = []
+    """The big-number groups of a card (rows of at most three tiles): label -> value, one dict per group."""
+    groups = []
     for node in _nodes(card.content):
-        if node.get("type") != "ColumnSet":
-            continue
-        cols = [[i for i in c.get("items", []) if i.get("type") == "TextBlock"] for c in node["columns"]]
-        if cols and all(len(c) == 2 and c[1].get("size") == "Small" and c[0].get("size") == "Large" for c in cols):
-            rows.append({c[1]["text"]: c[0]["text"] for c in cols})
-    return rows
+        rows = node.get("items") if node.get("type") == "Container" else None
+        if rows and all(_tile_row(row) is not None for row in rows):
+            groups.append({label: value for row in rows for label, value in _tile_row(row).items()})
+    return groups
 
 
-def poll_rows(card) -> list[tuple[str, str, str, str | None]]:
-    """(answer, bar, count · share, colour) for every answer: its row, then its bar right under it."""
+def _tile_row(node) -> dict[str, str] | None:
+    if node.get("type") != "ColumnSet" or not 1 <= len(node["columns"]) <= 3:
+        return None
+    cols = [[i for i in c.get("items", []) if i.get("type") == "TextBlock"] for c in node["columns"]]
+    tiles = [c for c in cols if c]  # a short last row is padded with empty columns
+    if tiles and all(len(c) == 2 and c[1].get("size") == "Small" and c[0].get("size") == "Large" for c in tiles):
+        return {c[1]["text"]: c[0]["text"] for c in tiles}
+    return None
+
+
+def bar_share(node) -> float | None:
+    """The filled share of a native bar (a ColumnSet of empty styled columns), or None if ``node`` is no bar."""
+    if node.get("type") != "ColumnSet" or not all(c.get("items") == [] and c.get("style") for c in node["columns"]):
+        return None
+    filled = [c["width"] for c in node["columns"] if c["style"] != "emphasis"]
+    assert sum(c["width"] for c in node["columns"]) == pytest.approx(100)
+    return filled[0] if filled else 0.0
+
+
+def poll_rows(card) -> list[tuple[str, float, str, str | None]]:
+    """(answer, bar's filled share, count · share, colour) for every answer: its row, then its bar right under it."""
     found = []
     for node in _nodes(card.content):
         items = node.get("items") if node.get("type") == "Container" else None
         for row, under in itertools.pairwise(items or []):
-            if row.get("type") == "ColumnSet" and under.get("fontType") == "Monospace":
+            share = bar_share(under)
+            if row.get("type") == "ColumnSet" and share is not None:
                 answer, numbers = (c["items"][0] for c in row["columns"])
-                assert under["color"] == (answer.get("color") or "Accent")  # a correct answer's bar is green too
-                found.append((answer["text"], under["text"], numbers["text"], answer.get("color")))
+                styles = {c["style"] for c in under["columns"]} - {"emphasis"}
+                assert styles <= {"good" if answer.get("color") == "Good" else "accent"}  # a correct bar is green
+                found.append((answer["text"], share, numbers["text"], answer.get("color")))
     return found
-
-
-def bar(full: int, half: bool = False) -> str:
-    """The 40-cell card bar: ``full`` whole cells, maybe a half cell, then the light track."""
-    filled = "█" * full + "▌" * half
-    return filled + "░" * (40 - len(filled))
 
 
 def _nodes(node):
@@ -94,13 +107,13 @@ def test_summary_card_numbers_match_a_hand_count_of_the_documented_example():
     answers), 1 dismissed, 0 unanswered; chat: 1 public message. Every number on the card matches."""
     card = render_view("summary", doc_archive(), audience="direct", timezone="Asia/Shanghai")
     attendance, qa, chat = tile_sets(card)
-    assert attendance == {"people": "3", "at peak": "3", "median stay": "5m 23s", "joined late": "0",
+    assert attendance == {"people": "3", "at peak": "3", "median stay": "5\u00a0min", "joined late": "0",
                           "left early": "0"}
-    assert qa == {"questions": "2", "answered": "1", "unanswered": "0", "dismissed": "1", "to answer": "0s"}
+    assert qa == {"questions": "2", "answered": "1", "unanswered": "0", "dismissed": "1", "median wait": "0\u00a0s"}
     assert chat == {"message": "1", "public": "1", "group": "0", "private": "0"}
-    # 33.3 % of 40 cells = 13.3 cells (13½ shown), 66.7 % = 26.7 (26½): half-cell steps of 1.25 %.
-    assert poll_rows(card) == [("1", bar(13, half=True), "1 · 33%", None), ("2", bar(26, half=True), "2 · 67%", None),
-                               ("✓ 3", bar(0), "0 · 0%", "Good")]
+    # Native bars: the filled column's width weight is the share (to 0.1 %), the track's the rest.
+    assert poll_rows(card) == [("1", 33.3, "1 · 33%", None), ("2", 66.7, "2 · 67%", None),
+                               ("✓ 3", 0.0, "0 · 0%", "Good")]
     shown = texts(card)
     assert "1 poll · 1 question · 3 of 3 people (100%) voted in at least one poll" in shown
     assert "Poll 1 · Q1 · single choice" in shown  # no poll heading on the recap card: the label names the poll
@@ -115,7 +128,7 @@ def test_detail_cards_match_the_hand_count():
     attendance = texts(render_view("attendance", archive, audience="direct", timezone="Asia/Shanghai"))
     for name in ("Antoine Griezmann", "Marco Reus", "Marcos Alonso"):
         assert name in attendance
-    assert attendance.count("10:32–10:37") == 3 and attendance.count("5m 23s") == 4  # 3 rows + the median tile
+    assert attendance.count("10:32–10:37") == 3 and attendance.count("5 min") == 3  # rows; the tile has 5\u00a0min
     assert "3 joins by 3 people · peak at 10:32" in attendance
     assert "linzhou@example.com" in attendance  # the one e-mail the archive has, in a 1:1
 
@@ -127,7 +140,7 @@ def test_detail_cards_match_the_hand_count():
     assert not [t for t in texts(polls) if t.startswith("Poll 1 ·")]
 
     qa = texts(render_view("qa", archive, audience="direct", timezone="Asia/Shanghai"))
-    assert [t for t in qa if t.startswith(("Answered", "Unanswered", "Dismissed"))] == ["Answered after 0s",
+    assert [t for t in qa if t.startswith(("Answered", "Unanswered", "Dismissed"))] == ["Answered after 0 s",
                                                                                         "Dismissed"]
     # The archive lists the answers 10:32:34, 10:34:58, 10:32:40; the card shows them in time order.
     assert [t for t in qa if t in ("Go home", "Hiking", "Drink Some")] == ["Go home", "Drink Some", "Hiking"]
@@ -141,7 +154,7 @@ def test_detail_cards_match_the_hand_count():
 def test_fallback_markdown_carries_the_same_numbers():
     card = render_view("summary", doc_archive(), audience="direct", timezone="Asia/Shanghai")
     md = card.markdown
-    assert "3 people · 3 at peak · 5m 23s median stay · 0 joined late · 0 left early" in md
+    assert "3 people · 3 at peak · 5\u00a0min median stay · 0 joined late · 0 left early" in md
     assert "- 1: 1 (33%) ███▌░░░░░░" in md and "- 2: 2 (67%)" in md and "- 3: 0 (0%) ░░░░░░░░░░ ✓ correct" in md
     assert "3 of 3 people (100%) voted in at least one poll" in md
     assert "2 questions · 1 answered · 0 unanswered · 1 dismissed" in md
@@ -156,13 +169,21 @@ def test_times_follow_the_requested_zone_and_name_it():
         render_view("summary", doc_archive(), audience="direct", timezone="Mars/Base")
 
 
+def buttons(card) -> list[dict]:
+    """Every Submit button of a card, those under "More" included, in order."""
+    found = []
+    for action in card.content.get("actions", []):
+        found += action["card"]["actions"] if action["type"] == "Action.ShowCard" else [action]
+    return found
+
+
 def test_summary_buttons_carry_what_a_handler_needs():
     card = render_view("summary", doc_archive(), audience="direct", timezone="UTC")
-    actions = card.content["actions"]
-    assert len(actions) == 5 and all(a["type"] == "Action.Submit" for a in actions)
-    assert [a["data"] for a in actions[:4]] == [{"action": v, "archiveId": ARCHIVE_ID}
-                                                for v in ("attendance", "polls", "qa", "chats")]
-    assert actions[4]["data"] == {"action": "export", "archiveId": ARCHIVE_ID, "format": "csv", "table": "attendance"}
+    actions = card.content["actions"]  # three in the row, the rest under "More", five in all (Webex's limit)
+    assert [a["title"] for a in actions] == ["People", "Polls", "More"] and actions[2]["type"] == "Action.ShowCard"
+    assert all(a["type"] == "Action.Submit" for a in buttons(card))
+    assert [a["data"] for a in buttons(card)] == [{"action": v, "archiveId": ARCHIVE_ID}
+                                                  for v in ("attendance", "polls", "qa", "chats")]
     for view in ("attendance", "polls", "qa", "chats"):
         detail = render_view(view, doc_archive(), audience="direct", timezone="UTC").content["actions"]
         assert detail[0]["data"] == {"action": "summary", "archiveId": ARCHIVE_ID}
@@ -263,15 +284,15 @@ def test_archives_card_cuts_a_long_list_with_a_more_line():
     shown = len(choice_set["choices"])
     assert 0 < shown < 400 and cards.card_size(card.content) <= 6_000
     # An export is of one archive: a cut archive list points at a shorter period instead.
-    hint = f"\\+ {400 - shown:,} more — ask for fewer days, like `archives 2026-11-01 2026-11-07`"
+    hint = f"\\+ {400 - shown:,} more — ask for fewer days, like “archives 2026-11-01 2026-11-07”"
     assert hint in texts(card) and hint in card.markdown
-    assert f"+ {400 - shown:,} more — ask for fewer days, like archives 2026-11-01 2026-11-07" in [
+    assert f"+ {400 - shown:,} more — ask for fewer days, like “archives 2026-11-01 2026-11-07”" in [
         shown_as(t) for t in texts(card)]
 
 
 def test_help_error_refusal_and_subscription_cards():
     help_card = render_card("help", commands=COMMANDS.values(), unknown="sumary", did_you_mean="summary")
-    assert "I don't know “sumary”. Did you mean `summary`?" in texts(help_card)
+    assert "I don't know “sumary”. Did you mean **summary**?" in texts(help_card)
     assert "summary \\<archiveId\\>" in texts(help_card)  # the command table, escaped
     assert help_card.content["actions"][0]["data"] == {"action": "archives"}
     error = render_card("error", title="Not found", what_happened="404", what_to_do="Check the id",
@@ -285,8 +306,9 @@ def test_help_error_refusal_and_subscription_cards():
     for masked in (render_card("subscription", action="subscribed", kind="host", value="_al@example.com", id=7),
                    render_card("subscription", action="list", subscriptions=[
                        {"kind": "host", "value": "_al@example.com", "id": 7}])):  # group, the default audience
-        assert "\\_…@example.com" in " ".join(texts(masked))
+        assert "a host (e-mail hidden)" in " ".join(texts(masked))
         assert "_al@" not in json.dumps(masked.content) + masked.markdown
+        assert "example.com" not in json.dumps(masked.content) + masked.markdown  # the domain neither
     assert "Subscription id: 7" in texts(subscribed)
     gone = render_card("subscription", action="unsubscribed", kind="all")
     assert "No more recaps here after each meeting in the organisation ends." in texts(gone)

@@ -13,10 +13,9 @@ from markdown_it import MarkdownIt
 
 from bot.cards import render as cards
 from bot.cards import render_card, render_view
-from bot.chat import COMMANDS
 from bot.meetings import ArchiveSummary, parse_archive
 from bot.sandbox.generator import generate_archive
-from tests.test_cards import bar, poll_rows, shown_as, texts, tile_sets
+from tests.test_cards import buttons, poll_rows, shown_as, texts, tile_sets
 
 BASE = {"archiveId": "ABCDEF12_R_1", "title": "Weekly sync", "start": "2026-01-05T09:00:00Z",
         "end": "2026-01-05T10:00:00Z", "hostDisplayName": "Host", "hostEmail": "host@example.com"}
@@ -76,9 +75,22 @@ def test_bars_are_wide_under_their_answer_and_tell_close_shares_apart():
                             ("No preference", 25, False)], voters)]
     a = archive(polls=[{"content": {"userCount": 120, "votedUserCount": 100, "questions": qs}}])
     rows = poll_rows(render_view("polls", a, audience="group", timezone="UTC"))  # checks each bar follows its row
-    # 40 cells in half steps (1.25 %): 24 %, 25 % and 26 % get 19, 20 and 21 half cells (10 cells once got 2, 2, 3).
-    assert rows == [("✓ Monday", bar(10), "25 · 25%", "Good"), ("Wednesday", bar(10, half=True), "26 · 26%", None),
-                    ("Friday", bar(9, half=True), "24 · 24%", None), ("No preference", bar(10), "25 · 25%", None)]
+    # Native bars weighted by the share to 0.1 %: 24 %, 25 % and 26 % differ (10 text cells once gave 2, 2, 3).
+    assert rows == [("✓ Monday", 25.0, "25 · 25%", "Good"), ("Wednesday", 26.0, "26 · 26%", None),
+                    ("Friday", 24.0, "24 · 24%", None), ("No preference", 25.0, "25 · 25%", None)]
+
+
+def test_native_bar_weights_never_hide_a_vote_nor_fake_a_full_house():
+    from bot.cards.format import bar_weights
+    assert bar_weights(0) == (0.0, 100.0) and bar_weights(100) == (100.0, 0.0) and bar_weights(150) == (100.0, 0.0)
+    assert bar_weights(0.01) == (0.5, 99.5) and bar_weights(99.99) == (99.5, 0.5)
+    assert bar_weights(100 / 3) == (33.3, 66.7)
+
+
+def test_durations_are_rounded_for_reading():
+    from bot.cards.format import duration
+    assert [duration(s) for s in (None, 0, 45, 89, 2571, 3599, 3960, 7199)] == [
+        "–", "0 s", "45 s", "1 min", "43 min", "1 h 00 min", "1 h 06 min", "2 h 00 min"]
 
 
 def test_bar_cells():
@@ -136,7 +148,7 @@ def test_qa_card_lists_answers_in_time_order():
                       "question": "q", "answers": answers + [{"displayName": "H", "text": "no time"}]}])
     shown = texts(render_view("qa", a, audience="group", timezone="UTC"))
     assert [t for t in shown if t.startswith(("at ", "no time"))] == ["at 12", "at 24", "at 36", "no time"]
-    assert "Answered after 2m 00s" in shown
+    assert "Answered after 2 min" in shown
 
 
 # --- chat ------------------------------------------------------------------------------------------------
@@ -153,7 +165,7 @@ def test_a_long_chat_shows_counts_and_senders_then_its_last_messages():
     shown = texts(card)
     messages = [t for t in shown if t.startswith("message ")]
     assert messages == [f"message {n:03d}" for n in range(60, 100)]  # the last 40, oldest first
-    assert "Showing the last 40 of 100 messages — use `export` for all" in shown
+    assert "Showing the last 40 of 100 messages — use **export** for all" in shown
     assert shown.index("Most active: S0 (34), S1 (33), S2 (33)") < shown.index("message 060")
     assert "Showing the last 40 of 100 messages" in card.markdown and "message 099" in card.markdown
     assert "message 059" not in card.markdown
@@ -163,7 +175,7 @@ def test_a_group_sees_the_last_public_messages_and_where_the_rest_is():
     shown = texts(render_view("chats", chat_archive(), audience="group", timezone="UTC"))
     messages = [t for t in shown if t.startswith("message ")]
     assert len(messages) == 40 and messages[-1] == "message 098" and "message 099" not in messages  # 099 is private
-    assert "Showing the last 40 of 90 public messages — use `export` in a 1:1 space for all" in shown
+    assert "Showing the last 40 of 90 public messages — use **export** in a 1:1 space for all" in shown
 
 
 def test_a_short_chat_is_shown_whole_without_a_window_line():
@@ -172,35 +184,33 @@ def test_a_short_chat_is_shown_whole_without_a_window_line():
     assert not [t for t in shown if t.startswith("Showing")]
 
 
-# --- code spans and cut lists ----------------------------------------------------------------------------
+# --- commands in bold and cut lists --------------------------------------------------------------------
 
-def test_refusal_shows_the_command_raw_in_its_code_span():
+def test_refusal_shows_the_command_in_bold():
     card = render_card("refusal", command="summary 4E32_R_1")
-    assert "Meeting data (`summary 4E32_R_1`) is only shared with Recap's administrators." in texts(card)[2]
-    assert "\\" not in json.dumps(card.content, ensure_ascii=False).replace("\\\"", "")
-    assert "Meeting data (summary 4E32_R_1) is only" in shown_as(texts(card)[2])
-    assert "(`summary 4E32_R_1`)" in card.markdown
+    assert "**summary 4E32\\_R\\_1** shows meeting data, which only Recap's admins may see." in texts(card)[2]
+    assert "summary 4E32_R_1 shows meeting data" in shown_as(texts(card)[2])
+    assert "**summary 4E32\\_R\\_1**" in card.markdown
 
 
-def code_spans(markdown_text: str) -> list[str]:
-    """What each code span of a CommonMark text shows (the word joiner that breaks "<@" is invisible)."""
+def bold_spans(markdown_text: str) -> list[str]:
+    """What each bold span of a CommonMark text shows (the word joiner that breaks "<@" is invisible)."""
     rendered = MarkdownIt("commonmark").render(markdown_text)
-    assert "<strong>" not in rendered and "<a " not in rendered
-    return [html.unescape(c).replace("\u2060", "") for c in re.findall(r"<code>(.*?)</code>", rendered)]
+    assert "<code>" not in rendered and "<a " not in rendered
+    return [html.unescape(c).replace("\u2060", "") for c in re.findall(r"<strong>(.*?)</strong>", rendered)]
 
 
 @pytest.mark.parametrize(("command", "shown"), [("x` **bold** `y", "x **bold** y"), ("``<@all>``", "<@all>"),
                                                 ("[a](http://x) <@all>", "[a](http://x) <@all>")])
-def test_user_text_cannot_close_the_code_span_or_mention_anyone(command, shown):
+def test_user_text_cannot_close_the_bold_span_or_mention_anyone(command, shown):
     card = render_card("refusal", command=command)
-    assert code_spans(texts(card)[2]) == [shown]  # one span, showing the text as typed (minus backticks)
+    assert bold_spans(texts(card)[2]) == [shown]  # one span, showing the text as typed (minus backticks)
     assert "<@" not in json.dumps(card.content, ensure_ascii=False) + card.markdown
-    help_card = render_card("help", commands=COMMANDS.values(), did_you_mean=command)
-    assert code_spans(texts(help_card)[3]) == [shown]
+    assert "`" not in json.dumps(card.content, ensure_ascii=False)
 
 
-def test_an_empty_command_gives_no_empty_code_span():
-    assert "``" not in texts(render_card("refusal", command="`"))[2]
+def test_an_empty_command_gives_no_empty_bold_span():
+    assert "****" not in texts(render_card("refusal", command="`"))[2]
 
 
 def test_a_cut_archive_list_suggests_the_dates_of_what_was_left_out():
@@ -208,7 +218,7 @@ def test_a_cut_archive_list_suggests_the_dates_of_what_was_left_out():
     items = [ArchiveSummary(f"ABCDEF12_R_{n}", "MeetingCenter", "Meeting", newest - timedelta(hours=6 * n))
              for n in range(120)]  # newest first, 4 a day: 1 Jan to 31 Jan
     card = render_card("archives", archives=items, timezone="UTC")
-    assert "\\+ 20 more — ask for fewer days, like `archives 2026-01-01 2026-01-06`" in texts(card)
+    assert "\\+ 20 more — ask for fewer days, like “archives 2026-01-01 2026-01-06”" in texts(card)
     assert "export" not in json.dumps(card.content)  # an export is of one archive: no help here
 
 
@@ -245,8 +255,9 @@ def test_more_lines_never_render_as_list_items(cut_cards):
 def test_only_a_1to1_gets_export_buttons_and_a_group_is_told_where_exports_go(cut_cards):
     for view in cards.VIEWS:
         group, direct = cut_cards[view, "group"], cut_cards[view, "direct"]
-        assert [a["data"]["action"] for a in direct.content["actions"]][-1] == "export"
+        if view != "summary":  # the recap card's five buttons go to the four views; each of them exports
+            assert [a["data"]["action"] for a in buttons(direct)][-1] == "export"
         # Recap posts exports only in a 1:1 space: in a group the button could only be refused.
-        assert "export" not in [a["data"]["action"] for a in group.content["actions"]]
+        assert "export" not in [a["data"]["action"] for a in buttons(group)]
         if view != "summary":
-            assert "use `export` in a 1:1 space" in json.dumps(group.content, ensure_ascii=False), view
+            assert "use **export** in a 1:1 space" in json.dumps(group.content, ensure_ascii=False), view

@@ -86,7 +86,7 @@ def test_huge_archive_fits_the_default_budget_and_says_what_was_cut(view, audien
     assert size <= Settings().card_budget_bytes == 24_000
     assert len(result.markdown.encode("utf-8")) < WEBEX_TEXT_LIMIT
     shown = json.dumps(result.content, ensure_ascii=False)
-    where = "use `export`" + (" in a 1:1 space" if audience == "group" else "")
+    where = "use **export**" + (" in a 1:1 space" if audience == "group" else "")
     if view == "summary":
         assert "more questions — see Polls" in shown
     elif view == "chats":  # the most recent messages, and how many came before them
@@ -115,8 +115,8 @@ def test_a_budget_smaller_than_any_card_is_an_error():
 def test_a_budget_too_small_for_the_real_card_gives_the_minimal_card_with_its_buttons():
     result = cards.render_view("summary", huge_archive(), audience="direct", timezone="UTC", budget_bytes=2_500)
     assert "would need more than 2,500 bytes" in json.dumps(result.content, ensure_ascii=False)
-    assert len(result.content["actions"]) == 5 and card_size(result.content) <= 2_500
-    assert "Use `export` for everything." in result.markdown
+    assert len(result.content["actions"]) == 3 and card_size(result.content) <= 2_500
+    assert "Use **export** for everything." in result.markdown
 
 
 def test_card_size_counts_bytes_as_sent():

@@ -12,6 +12,7 @@ from bot.chat import (
     COMMANDS,
     Command,
     CommandUsageError,
+    arguments,
     mentions_in,
     parse,
     parse_action,
@@ -26,6 +27,12 @@ I = "501e9954aaaa4bbbb_I_194316955237236650"  # noqa: E741 - reads like the id k
 BOT_UUID = "0f6e1f5c-1111-4a4a-9b9b-123456789abc"
 BOT_ID = base64.b64encode(f"ciscospark://us/PEOPLE/{BOT_UUID}".encode()).decode().rstrip("=")
 IS_BOT = partial(same_person, BOT_ID)
+
+
+@pytest.fixture(autouse=True)
+def today_is_late_november(monkeypatch):
+    """``archives`` checks its dates against today: the tables below are written on 25 November 2026."""
+    monkeypatch.setattr(arguments, "today", lambda: date(2026, 11, 25))
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -97,7 +104,12 @@ def test_unknown_commands_become_help_with_did_you_mean(text, unknown, suggestio
     ("chats", "chats", "exactly one id"),
     ("chats 12345", "chats", "neither a meeting instance id"),
     ("archives yesterday", "archives", "YYYY-MM-DD"),
-    ("archives 2026-13-01", "archives", "YYYY-MM-DD"),
+    ("archives 2026-13-01", "archives", "not a day on the calendar"),
+    ("archives 2026-02-30", "archives", "not a day on the calendar"),
+    ("archives 2020-01-01 2020-12-31", "archives", "366 days, but Webex lists archives over at most 30 days"),
+    ("archives 2026-10-01 2026-10-31", "archives", "like `archives 2026-10-01 2026-10-30`"),
+    ("archives 2026-10-01", "archives", "From 2026-10-01 to today is 56 days"),
+    ("archives 2026-12-24", "archives", "is in the future"),
     ("archives 2026-11-20 2026-11-01", "archives", "before the start"),
     ("archives 2026-11-01 2026-11-02 2026-11-03", "archives", "at most two"),
     (f"export {A} xml", "export", "not a format"),

@@ -215,7 +215,7 @@ def test_a_post_with_a_lost_answer_is_checked_in_a_1to1_and_not_repeated_in_a_gr
 def test_an_ordinary_user_cannot_subscribe_a_space(rig):
     group = rig.group_room()
     answer = subscribe(rig, "subscribe all", group, email=USER_EMAIL)
-    assert "only shared with Recap's administrators" in visible_text(answer)
+    assert "only Recap's admins may see" in visible_text(answer)
     assert rig.jobs.services.store.subscriptions(group) == []
 
 

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import UsageError
 
-BAR_CELLS = 10  # the markdown fallback's bar; cards use CARD_BAR_CELLS
-CARD_BAR_CELLS = 40  # 288 px in small monospace: most of a narrow message column, 1.25 % per half cell
+BAR_CELLS = 10  # the markdown fallback's text bar; cards draw native bars (bar_weights)
 BAR_FULL, BAR_HALF, BAR_TRACK = "█", "▌", "░"
 
 
@@ -38,15 +37,18 @@ def percent(value: float | None) -> str:
 
 
 def duration(seconds: int | None) -> str:
-    """``323`` → ``5m 23s``, ``3900`` → ``1h 05m``, ``None`` → ``–``."""
+    """Rounded for reading: ``45`` → ``45 s``, ``2571`` → ``43 min``, ``3960`` → ``1 h 06 min``, ``None`` → ``–``.
+
+    Cards show these; exports keep the exact seconds.
+    """
     if seconds is None:
         return "–"
     seconds = max(int(seconds), 0)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = (seconds + 30) // 60
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def local(when: datetime | None, tz: ZoneInfo) -> datetime | None:
@@ -96,6 +98,20 @@ def bar(share: float, cells: int = BAR_CELLS) -> str:
     full, half = divmod(halves, 2)
     filled = BAR_FULL * full + BAR_HALF * half
     return filled + BAR_TRACK * (cells - len(filled))
+
+
+def bar_weights(share: float) -> tuple[float, float]:
+    """Width weights of a native bar's filled part and its track, for a share in percent.
+
+    A non-zero share never looks empty, nor one under 100 % full; 0 means no filled part, 0 no track.
+    """
+    share = max(0.0, min(share, 100.0))
+    filled = round(share, 1)
+    if 0 < share and filled < 0.5:
+        filled = 0.5
+    if share < 100 and filled > 99.5:
+        filled = 99.5
+    return filled, round(100 - filled, 1)
 
 
 def noun(count: int, singular: str, plural: str | None = None) -> str:

@@ -1,14 +1,18 @@
-"""Meeting text as data: clean it, hide e-mail addresses, and escape what Webex markdown would interpret.
+"""Meeting text as data: clean it, hide e-mail addresses, escape what Webex markdown would interpret, isolate it.
 
 Webex renders markdown in messages and in card ``TextBlock``s, and turns ``<@all>`` or
 ``<@personEmail:…>`` into mentions. Anything a meeting produced (titles, names, chat lines,
 questions) goes through :func:`literal` before it reaches a card or a fallback text, so that
-``[click](http://x) <@all> **bold**`` is shown exactly as typed.
+``[click](http://x) <@all> **bold**`` is shown exactly as typed, and a right-to-left name keeps
+its count beside it: ``محمد الأحمد (5)``, not ``(5) محمد الأحمد``.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+
+from bot.summaries import EMAIL_HIDDEN, has_email, mask_emails
 
 # C0/C1 controls (except the whitespace we fold) and bidirectional overrides that could reorder what is shown.
 _INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -20,8 +24,8 @@ _MENTION = re.compile(r"\\<@")  # after escaping: keep "<@" from ever appearing 
 _LEADING = re.compile(r"^([#+\-=|]|\d{1,9}(?=[.)]))")
 _MENTION_RAW = re.compile(r"<(?=@)")
 MENTION_BREAK = "<\u2060"  # "<", then U+2060 WORD JOINER: looks like "<@", parses as nothing
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
-EMAIL_HIDDEN = "(e-mail hidden)"
+FSI, PDI = "\u2068", "\u2069"  # FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE
+_RIGHT_TO_LEFT = frozenset(("R", "AL", "AN"))
 ELLIPSIS = "…"
 
 
@@ -37,13 +41,22 @@ def clean(text: object, limit: int | None = None) -> str:
 
 
 def redact_emails(text: str) -> str:
-    """Replace anything shaped like an e-mail address (group spaces must never see one)."""
-    return _EMAIL.sub(EMAIL_HIDDEN, text)
+    """Replace every e-mail address, look-alikes included, whole (group spaces must never see one)."""
+    return mask_emails(text, EMAIL_HIDDEN)
 
 
 def contains_email(text: str) -> bool:
-    """Whether ``text`` holds something shaped like an e-mail address."""
-    return bool(_EMAIL.search(text))
+    """Whether ``text`` holds something that reads as an e-mail address (full-width, spelled out, …)."""
+    return has_email(text)
+
+
+def isolate(text: str) -> str:
+    """``text`` between FSI and PDI when it holds right-to-left characters, so it cannot pull the numbers,
+    parentheses or separators around it into its own direction; other text is returned unchanged.
+    """
+    if text.isascii() or not any(unicodedata.bidirectional(c) in _RIGHT_TO_LEFT for c in text):
+        return text
+    return f"{FSI}{text}{PDI}"
 
 
 def escape_markdown(text: str) -> str:
@@ -64,8 +77,8 @@ def code(text: object, limit: int | None = None) -> str:
 
 
 def literal(text: object, limit: int | None = None, *, hide_emails: bool = False) -> str:
-    """Meeting text made safe to show as-is: cleaned, clipped, e-mails hidden if asked, then escaped."""
-    text = clean(text, limit)
-    if hide_emails:
+    """Meeting text made safe to show as-is: cleaned, e-mails hidden if asked, clipped, escaped, then isolated."""
+    text = clean(text)
+    if hide_emails:  # before clipping: a clipped address ("mallory@exam…") would no longer read as one
         text = redact_emails(text)
-    return escape_markdown(text)
+    return isolate(escape_markdown(clean(text, limit)))

@@ -35,8 +35,8 @@ class Style:
         return cls(title=80, name=40, text=120, answers=6, voters=0) if compact else cls()
 
 
-def more_line(hidden: int, hint: str = "use `export`") -> str | None:
-    """``+ 1,950 more — use `export``` when a list was cut, else None; ``hint`` says where the rest is.
+def more_line(hidden: int, hint: str = "use **export**") -> str | None:
+    """``+ 1,950 more — use **export**`` when a list was cut, else None; ``hint`` says where the rest is.
 
     The ``+`` is escaped: at the start of a line, markdown would turn it into a bullet.
     """
@@ -45,7 +45,7 @@ def more_line(hidden: int, hint: str = "use `export`") -> str | None:
 
 def export_hint(recap: Recap) -> str:
     """Where the rest of a cut list is: an export, which Recap posts only in a 1:1 space."""
-    return "use `export`" if recap.audience == "direct" else "use `export` in a 1:1 space"
+    return "use **export**" if recap.audience == "direct" else "use **export** in a 1:1 space"
 
 
 def text_fn(recap: Recap):
@@ -65,7 +65,8 @@ def header(recap: Recap, tz: ZoneInfo, tz_name: str, kicker: str, style: Style) 
 
 
 def tile(value: str, label: str, color: str = "Default") -> dict:
-    """A big number with a small label under it."""
+    """A big number with a small label under it; a duration wraps between its parts, never before a unit."""
+    value = value.replace(" h", "\u00a0h").replace(" min", "\u00a0min").replace(" s", "\u00a0s")
     return {"value": value, "label": label, "color": color}
 
 
@@ -82,10 +83,11 @@ def attendance_tiles(recap: Recap) -> list[dict]:
 def qa_tiles(recap: Recap) -> list[dict]:
     """Questions, answered, unanswered, dismissed, median time to first answer."""
     q = recap.qa
-    return [tile(fmt.number(q.total), fmt.noun(q.total, "question")), tile(fmt.number(q.answered), "answered", "Good"),
+    return [tile(fmt.number(q.total), fmt.noun(q.total, "question")),
+            tile(fmt.number(q.answered), "answered", "Good" if q.answered else "Default"),
             tile(fmt.number(q.unanswered), "unanswered", "Attention" if q.unanswered else "Default"),
             tile(fmt.number(q.dismissed), "dismissed"),
-            tile(fmt.duration(q.median_first_answer_seconds), "to answer")]
+            tile(fmt.duration(q.median_first_answer_seconds), "median wait")]
 
 
 def chat_tiles(recap: Recap) -> list[dict]:
@@ -117,7 +119,7 @@ def chat_line_summary(recap: Recap, tz: ZoneInfo, style: Style) -> str:
     """First and last message times and the most active senders."""
     times = chat_times(recap, tz)
     if times is None:
-        return "No chat messages."
+        return "No chat in this meeting."
     senders = top_senders(recap, style)
     if not senders:
         return times
@@ -131,7 +133,7 @@ def poll_line(recap: Recap) -> str:
     """
     polls = recap.polls
     if not polls:
-        return "No polls."
+        return "No polls in this meeting."
     questions = sum(len(p.questions) for p in polls)
     head = f"{fmt.counted(len(polls), 'poll')} · {fmt.counted(questions, 'question')}"
     voters, exact = recap.poll_voters
@@ -162,7 +164,7 @@ def _names(recap: Recap, answer, style: Style) -> str | None:
 
 def _answer(recap: Recap, answer, style: Style, details: bool) -> dict:
     return {"text": text_fn(recap)(answer.text, style.text) or "(empty)", "correct": answer.correct,
-            "bar": fmt.bar(answer.percent, fmt.CARD_BAR_CELLS), "bar_short": fmt.bar(answer.percent),
+            "bar": fmt.bar_weights(answer.percent), "bar_short": fmt.bar(answer.percent),
             "count": fmt.number(answer.count), "percent": fmt.percent(answer.percent),
             "voters": _names(recap, answer, style) if details else None}
 
@@ -203,16 +205,16 @@ def poll_questions(recap: Recap, limit: int, style: Style, *, details: bool,
 
 def summary(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 2, compact: bool = False) -> dict:
     """The recap card: header, attendance, polls, Q&A, chat, and buttons to the detail views."""
-    style = Style.pick(compact)
+    style, counts = Style.pick(compact), {"polls": len(recap.polls), "qa": recap.qa.total, "chats": recap.chats.total}
     questions, hidden = poll_questions(recap, limit, style, details=False)
-    return {
+    return {  # one way for an empty section: a line saying so, and no button leading to an empty view
         "header": header(recap, tz, tz_name, "Meeting recap", style),
         "attendance": attendance_tiles(recap),
         "polls": {"line": poll_line(recap), "questions": questions,
                   "more": f"\\+ {fmt.counted(hidden, 'more question')} — see Polls" if hidden else None},
-        "qa": {"tiles": qa_tiles(recap), "hidden": hidden_note(recap.qa.hidden, "question")},
-        "chat": {"tiles": chat_tiles(recap), "line": chat_line_summary(recap, tz, style)},
-        "actions": view_actions(recap, ["attendance", "polls", "qa", "chats"], export="attendance"),
+        "qa": {"tiles": qa_tiles(recap), "hidden": hidden_note(recap.qa.hidden, "question"), "empty": not counts["qa"]},
+        "chat": {"tiles": chat_tiles(recap), "line": chat_line_summary(recap, tz, style), "empty": not counts["chats"]},
+        "actions": view_actions(recap, ["attendance", *(v for v, n in counts.items() if n)], export="attendance"),
     }
 
 
@@ -223,14 +225,17 @@ def hidden_note(hidden: int, noun: str) -> str | None:
     return f"{fmt.counted(hidden, 'non-public ' + noun)} counted but not shown in a group space."
 
 
-# Short titles: five buttons must fit side by side in a narrow message column.
+# Short titles: at most three buttons in a row must fit a phone-width message column.
 ACTION_TITLES = {"summary": "Recap", "attendance": "People", "polls": "Polls", "qa": "Q&A", "chats": "Chat"}
+ROW_BUTTONS = 3  # buttons side by side; the rest go under "More"
+MAX_ACTIONS = 5  # Webex's limit per card, the "More" button and the buttons inside it included
 
 
 def view_actions(recap: Recap, views: list[str], *, export: str | None) -> list[dict]:
     """Submit buttons whose data a handler can dispatch like a typed command (none without an archive id).
 
     No export button in a group space: Recap posts exports only in a 1:1, so it could only refuse.
+    Beyond three buttons, the first two stay in the row and the rest go under a "More" ShowCard.
     """
     archive_id = recap.archive_id
     if not archive_id:
@@ -239,4 +244,7 @@ def view_actions(recap: Recap, views: list[str], *, export: str | None) -> list[
     if export and recap.audience == "direct":
         actions.append({"title": "CSV" if len(views) > 2 else "Export CSV",
                         "data": {"action": "export", "archiveId": archive_id, "format": "csv", "table": export}})
-    return actions
+    if len(actions) <= ROW_BUTTONS:
+        return actions
+    first = ROW_BUTTONS - 1
+    return actions[:first] + [{"title": "More", "more": actions[first:first + MAX_ACTIONS - ROW_BUTTONS]}]

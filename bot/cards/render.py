@@ -102,7 +102,7 @@ def _oversize(kind: str, context: dict, budget: int) -> Card:
     title = header.get("title") or context.get("title") or "Recap"
     text = f"This card would need more than {budget:,} bytes, the configured limit (RECAP_CARD_BUDGET)."
     if header:
-        text += " Use `export` for everything."
+        text += " Use **export** for everything."
     small = {"kicker": header.get("kicker") or kind, "title": title, "text": text,
              "actions": context.get("actions") or []}
     content = render_template("oversize", small)

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 import bot.cards.format as fmt
-from bot.cards.markup import clean, code, literal
+from bot.cards.markup import clean, escape_markdown, literal
 from bot.cards.recap_views import more_line
 from bot.errors import UsageError
+from bot.summaries import mask_emails
 
 SUBSCRIPTION_ACTIONS = ("subscribed", "unsubscribed", "list")
 SUBSCRIPTION_KINDS = ("host", "site", "all")
@@ -22,7 +23,7 @@ def _field(item: object, name: str, default: object = None) -> object:
 
 
 def archives_card(*, archives: Iterable = (), timezone: str = "UTC", start: datetime | None = None,
-             end: datetime | None = None, limit: int = 100, compact: bool = False) -> dict:
+             end: datetime | None = None, limit: int = 100, compact: bool = False, audience: str = "group") -> dict:
     """The archive picker: an ``Input.ChoiceSet`` named ``archiveId`` and one Submit (``summary``)."""
     tz, items = fmt.zone(timezone), list(archives)
     choices = []
@@ -30,7 +31,9 @@ def archives_card(*, archives: Iterable = (), timezone: str = "UTC", start: date
         when = _field(item, "created")
         stamp = f"{fmt.day(when.astimezone(tz))} {fmt.clock(when, tz)}" if isinstance(when, datetime) else "no date"
         # Choice titles are plain text in every renderer (a drop-down), so they are cleaned, not escaped.
-        title = clean(_field(item, "title", ""), 40 if compact else 70) or "Untitled meeting"
+        title = _field(item, "title", "")
+        title = clean(title if audience == "direct" else mask_emails(title), 40 if compact else 70)
+        title = title or "Untitled meeting"
         choices.append({"title": f"{title} — {stamp}", "value": str(_field(item, "archive_id", ""))})
     period = "Recent meeting archives"
     if start or end:
@@ -57,11 +60,11 @@ def _narrower(hidden: list, tz, end: datetime | None) -> str:
     if days:
         last = days[-1]
         first = max(days[0], last - timedelta(days=NARROW_DAYS - 1))
-        return f"ask for fewer days, like `archives {first.isoformat()} {last.isoformat()}`"
+        return f"ask for fewer days, like “archives {first.isoformat()} {last.isoformat()}”"
     last = (end.astimezone(tz) - timedelta(seconds=1)).date() if isinstance(end, datetime) else None
     example = f"{(last - timedelta(days=NARROW_DAYS - 1)).isoformat()} {last.isoformat()}" if last else \
         "2026-11-01 2026-11-07"
-    return f"ask for fewer days, like `archives {example}`"
+    return f"ask for fewer days, like “archives {example}”"
 
 
 def _date(when: datetime | None, tz) -> str:
@@ -69,45 +72,80 @@ def _date(when: datetime | None, tz) -> str:
 
 
 def help_card(*, commands: Iterable, did_you_mean: str | None = None, unknown: str | None = None,
-         limit: int = 0, compact: bool = False) -> dict:
-    """Every command with what it does, and a "did you mean" when the word typed was close to one."""
-    rows = []
+              admin: bool = True, limit: int = 0, compact: bool = False) -> dict:
+    """The commands this person may use, with a "did you mean" when the word typed was close to one.
+
+    Someone who is not an admin (``admin=False``) sees only the commands open to everyone. A
+    ``did_you_mean`` with values (``summary <id>``) gets a button that runs it.
+    """
+    rows, names = [], set()
     for spec in commands:
+        if not admin and _field(spec, "needs_admin", False):
+            continue
         usage, summary = (spec if isinstance(spec, tuple) else (_field(spec, "usage", ""), _field(spec, "summary", "")))
+        names.add(str(_field(spec, "name", "") or usage.split(" ")[0]))
         rows.append({"usage": literal(usage, 80), "code": clean(usage, 80).replace("`", "'"),
                      "summary": literal(summary, 160)})
-    intro = None
-    if unknown:
-        intro = f"I don't know “{literal(unknown, 40)}”."
-    if did_you_mean and code(did_you_mean, 40):
-        intro = (intro + " " if intro else "") + f"Did you mean {code(did_you_mean, 40)}?"
-    return {"intro": intro, "commands": rows,
-            "footer": "A leading / is optional and case does not matter. In a group space, @mention me first.",
-            "actions": [{"title": "Recent archives", "data": {"action": "archives"}}]}
+    words = clean(did_you_mean, 120).replace("`", "").split(" ") if did_you_mean else []
+    suggested = words if words and words[0] in names else []
+    word = literal(str(unknown or "").replace("`", "'"), 40)  # backticks would show: the word is quoted instead
+    intro = f"I don't know “{word}”." if word else None
+    if suggested:
+        intro = (intro + " " if intro else "") + f"Did you mean {bold(' '.join(suggested))}?"
+    actions = [_run_button(suggested)] if len(suggested) > 1 else []
+    footer = "A leading / is optional and case does not matter. In a group space, @mention me first."
+    if admin:
+        actions.append({"title": "Recent archives", "data": {"action": "archives"}})
+    else:
+        footer = ("The other commands show meeting data, for Recap's admins only: to use them, ask a Webex "
+                  "administrator of your organisation to add you to Recap's admins. " + footer)
+    return {"intro": intro, "commands": rows, "footer": footer, "actions": actions}
+
+
+def _run_button(words: list[str]) -> dict:
+    """"Run summary <id>": submits the command as if typed (``bot.chat.commands.parse_action`` reads ``args``)."""
+    return {"title": clean("Run " + " ".join(words), 70), "data": {"action": words[0], "args": " ".join(words[1:])}}
+
+
+def bold(text: object, limit: int | None = None) -> str:
+    """Text in bold (escaped inside); an empty text gives an empty string, not an empty ``****``."""
+    text = literal(str(text or "").replace("`", ""), limit)
+    return f"**{text}**" if text else ""
+
+
+def marked(text: object, limit: int | None = None) -> str:
+    """Plain words made safe for a card, where a `command` between backticks is shown in bold (never as code).
+
+    Everything is escaped (meeting and Webex text stays data); an unpaired backtick is dropped.
+    """
+    pieces = clean(text, limit).split("`")
+    if len(pieces) % 2 == 0:  # an odd number of backticks: the last one opens nothing
+        pieces[-2:] = [pieces[-2] + pieces[-1]]
+    return "".join(bold(piece) if n % 2 else escape_markdown(piece) for n, piece in enumerate(pieces)).strip()
 
 
 def error_card(*, title: str = "Something went wrong", what_happened: str = "", what_to_do: str = "",
-          tracking_id: str | None = None, limit: int = 0, compact: bool = False) -> dict:
-    """What happened, what to do about it, and Webex's tracking id for support."""
+               tracking_id: str | None = None, limit: int = 0, compact: bool = False) -> dict:
+    """What happened, what to do about it, and Webex's tracking id for support (commands in bold, see ``marked``)."""
     return {"title": literal(title, 120) or "Something went wrong",
-            "what_happened": literal(what_happened, 600) or "Recap could not complete the request.",
-            "what_to_do": literal(what_to_do, 600) or "Try again in a minute; if it keeps failing, tell your admin.",
+            "what_happened": marked(what_happened, 600) or "Recap could not complete the request.",
+            "what_to_do": marked(what_to_do, 600) or "Try again in a minute; if it keeps failing, tell your admin.",
             "tracking_id": literal(tracking_id, 120) if tracking_id else None}
 
 
 def refusal_card(*, command: str | None = None, limit: int = 0, compact: bool = False) -> dict:
-    """A polite no for someone who is not an authorised admin (nothing was fetched)."""
-    # Raw inside the code span: escapes are not undone there, so `summary 4E32\_R\_1` would show its backslashes.
-    asked = f" ({code(command, 60)})" if command and code(command, 60) else ""
-    return {"text": f"Meeting data{asked} is only shared with Recap's administrators. Nothing was looked up.",
-            "todo": "If you need it, ask an administrator to add your address to RECAP_ADMINS, "
-                    "or to run the command for you."}
+    """A polite no, in plain words, for someone who is not one of Recap's admins (nothing was fetched)."""
+    asked = bold(command, 60) if command else ""
+    what = f"{asked} shows meeting data, which only Recap's admins may see." if asked else \
+        "Meeting data is only for Recap's admins."
+    return {"text": f"{what} Nothing was looked up.",
+            "todo": "If you need it, ask a Webex administrator of your organisation to add you to Recap's admins, "
+                    "or ask one of Recap's admins to run it for you."}
 
 
 def masked_email(address: str) -> str:
-    """``alice@example.com`` → ``a…@example.com``: which host, without the address (DESIGN §5, group spaces)."""
-    local, at, domain = address.partition("@")
-    return f"{local[:1]}…@{domain}" if at and local else "a host"
+    """A host's address as a group space sees it: nothing of it, domain included (DESIGN §5)."""
+    return "a host (e-mail hidden)" if address else "a host"
 
 
 def _shown(kind: str, value: object, audience: str) -> str:
@@ -129,7 +167,7 @@ def subscription_card(*, action: str = "subscribed", kind: str = "all", value: s
                       compact: bool = False) -> dict:
     """Confirm a subscription or its removal, or list the subscriptions of this space.
 
-    In a ``group`` audience a host's address is masked (``a…@example.com``): a group space never sees
+    In a ``group`` audience a host's address is masked whole (``a host (e-mail hidden)``): a group space never sees
     anyone's e-mail address; the admin's 1:1 space (``direct``) shows it whole.
     """
     if action not in SUBSCRIPTION_ACTIONS:

@@ -1,15 +1,19 @@
 """How each command's arguments parse: one function per shape of arguments, refusing bad values with a usage error.
 
-Pure, no I/O. Malformed ids and dates are refused here, before any Webex call, with a
-``CommandUsageError`` that says what a good value looks like.
+No I/O (``archives`` reads today's date, through ``today``). Malformed ids and dates, and values
+beyond Webex's known limits (an archive period of more than 30 days), are refused here, before any
+Webex call, with a ``CommandUsageError`` that says what a good value looks like. In a message, a
+command or a form to type is written between backticks: the cards show it in bold
+(``bot.cards.reply_views``); a value the person typed is shown in quotes.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import available_timezones
 
 from bot.errors import UsageError
@@ -20,6 +24,8 @@ EXAMPLE_ARCHIVE = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
 EXAMPLE_INSTANCE = "501e9954aaaa4bbbb_I_194316955237236650"
 EXPORT_FORMATS = ("csv", "json")
 EXPORT_TABLES = ("attendance", "joins", "chats", "polls", "qa")
+ARCHIVES_MAX_DAYS = 30  # Webex lists archive summaries over at most 30 days per request
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 class CommandUsageError(UsageError):
     """The command is known but its arguments are not usable; ``usage`` and ``example`` show how."""
@@ -51,20 +57,21 @@ def no_args(spec: CommandSpec, args: list[str]) -> dict:
 
 def archive_id(spec: CommandSpec, value: str | None) -> str:
     if not value:
-        raise spec.refuse(f"`{spec.name}` needs an archive id.")
+        raise spec.refuse(f"`{spec.name}` needs an archive id: the id of a meeting's archive, ending in _R_ and "
+                          "a number. `archives` lists the recent ones.")
     value = unwrap(value)
     if ARCHIVE_ID.fullmatch(value):
         return value
     if INSTANCE_ID.fullmatch(value):
-        raise spec.refuse(f"`{value}` is a meeting instance id (…_I_…), not an archive id (…_R_…). "
-                          "Use `chats <meetingId>` for a meeting's chat, or `archives` to find the archive.")
-    raise spec.refuse(f"`{shown(value)}` is not an archive id. An archive id is letters and digits, then `_R_` "
-                      f"and a number, like `{EXAMPLE_ARCHIVE}`.")
+        raise spec.refuse(f"“{value}” is a meeting instance id (with _I_ in it), not an archive id (with _R_). "
+                          "For that meeting's chat use `chats <meetingId>`; to find its archive use `archives`.")
+    raise spec.refuse(f"“{shown(value)}” is not an archive id. An archive id is letters and digits, then _R_ "
+                      f"and a number, like {EXAMPLE_ARCHIVE}.")
 
 
 def one_archive(spec: CommandSpec, args: list[str]) -> dict:
     if len(args) > 1:
-        raise spec.refuse(f"`{spec.name}` takes one archive id, got {len(args)} values.")
+        raise spec.refuse(f"`{spec.name}` takes one archive id, but I got {len(args)} values.")
     return {"archive_id": archive_id(spec, args[0] if args else None)}
 
 
@@ -76,8 +83,8 @@ def archive_or_meeting(spec: CommandSpec, args: list[str]) -> dict:
         return {"meeting_id": value}
     if ARCHIVE_ID.fullmatch(value):
         return {"archive_id": value}
-    raise spec.refuse(f"`{shown(value)}` is neither a meeting instance id (letters and digits, `_I_`, a number, "
-                      f"like `{EXAMPLE_INSTANCE}`) nor an archive id (like `{EXAMPLE_ARCHIVE}`).")
+    raise spec.refuse(f"“{shown(value)}” is neither a meeting instance id (letters and digits, _I_, a number, "
+                      f"like {EXAMPLE_INSTANCE}) nor an archive id (like {EXAMPLE_ARCHIVE}).")
 
 
 def export_args(spec: CommandSpec, args: list[str]) -> dict:
@@ -85,7 +92,7 @@ def export_args(spec: CommandSpec, args: list[str]) -> dict:
     for word in (a.lower() for a in args[1:]):
         slot = "format" if word in EXPORT_FORMATS else "table" if word in EXPORT_TABLES else None
         if slot is None or parsed[slot] is not None:
-            raise spec.refuse(f"`{shown(word)}` is not a format ({', '.join(EXPORT_FORMATS)}) "
+            raise spec.refuse(f"“{shown(word)}” is not a format ({' or '.join(EXPORT_FORMATS)}) "
                               f"or a table ({', '.join(EXPORT_TABLES)}), or it was given twice.")
         parsed[slot] = word
     parsed["format"] = parsed["format"] or "csv"
@@ -93,37 +100,58 @@ def export_args(spec: CommandSpec, args: list[str]) -> dict:
     return parsed
 
 
+def today() -> date:
+    """Today's date in UTC (a module function, so that tests can fix it)."""
+    return datetime.now(UTC).date()
+
+
 def dates(spec: CommandSpec, args: list[str]) -> dict:
+    """``archives [from] [to]``: real dates, in order, not in the future, over no more days than Webex lists at once."""
     if len(args) > 2:
-        raise spec.refuse("`archives` takes at most two dates: from and to.")
-    days = []
-    for value in args:
-        try:
-            days.append(date.fromisoformat(unwrap(value)))
-        except ValueError:
-            raise spec.refuse(f"`{shown(value)}` is not a date; write dates as YYYY-MM-DD, "
-                              "like `2026-11-01`.") from None
-    start, end = (days + [None, None])[:2]
+        raise spec.refuse("`archives` takes at most two dates: the first day and the last day.")
+    start, end = ([_day(spec, value) for value in args] + [None, None])[:2]
+    latest = today() + timedelta(days=1)  # a space's zone may already be in tomorrow
+    if start and start > latest:
+        raise spec.refuse(f"{start} is in the future: no meeting has an archive from then yet.")
     if start and end and end < start:
-        raise spec.refuse(f"the end date {end} is before the start date {start}.")
+        raise spec.refuse(f"The end date {end} is before the start date {start}: give the earlier date first.")
+    if start:
+        last = min(end, latest) if end else today()
+        days = (last - start).days + 1
+        if days > ARCHIVES_MAX_DAYS:
+            upto = f"to {end}" if end and end <= latest else "to today"
+            shorter = f"{start} {start + timedelta(days=ARCHIVES_MAX_DAYS - 1)}"
+            raise spec.refuse(f"From {start} {upto} is {days} days, but Webex lists archives over at most "
+                              f"{ARCHIVES_MAX_DAYS} days at a time. Ask for a shorter period, "
+                              f"like `archives {shorter}`.")
     return {"start": start, "end": end}
+
+
+def _day(spec: CommandSpec, value: str) -> date:
+    text = unwrap(value)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        if ISO_DAY.fullmatch(text):
+            raise spec.refuse(f"“{shown(text)}” is not a day on the calendar; check the month and the day.") from None
+        raise spec.refuse(f"“{shown(value)}” is not a date; write dates as YYYY-MM-DD, like 2026-11-01.") from None
 
 
 def zone(spec: CommandSpec, args: list[str]) -> dict:
     if len(args) > 1:
-        raise spec.refuse("`timezone` takes one IANA time zone name, like `Europe/Paris`.")
+        raise spec.refuse("`timezone` takes one IANA time zone name, like Europe/Paris.")
     if not args:
         return {"zone": None}
     zone = _zones_by_lower_name().get(unwrap(args[0]).lower())
     if zone is None:
-        raise spec.refuse(f"`{shown(args[0])}` is not an IANA time zone. Use a name like `Europe/Paris`, "
-                          "`America/New_York` or `UTC`.")
+        raise spec.refuse(f"“{shown(args[0])}” is not an IANA time zone name. Use a name like Europe/Paris, "
+                          "America/New_York or UTC.")
     return {"zone": zone}
 
 
 def subscribe_rule(spec: CommandSpec, args: list[str]) -> dict:
     if not args or len(args) > 2:
-        raise spec.refuse("say what to follow: `host <email>`, `site <siteUrl>` or `all`.")
+        raise spec.refuse("Say what to follow: `host <email>`, `site <siteUrl>` or `all`.")
     try:
         rule = parse_rule(args[0], unwrap(args[1]) if len(args) > 1 else None)
     except ValueError as exc:
@@ -139,7 +167,7 @@ def unsubscribe_id(spec: CommandSpec, args: list[str]) -> dict:
     word = unwrap(args[0]).lower().lstrip("#")
     if word == "all" or (word.isdigit() and 0 < int(word) < 2**31):
         return {"value": word if word == "all" else str(int(word))}
-    raise spec.refuse(f"`{shown(args[0])}` is not a subscription id; `subscriptions` lists them with their ids.")
+    raise spec.refuse(f"“{shown(args[0])}” is not a subscription id; `subscriptions` lists them with their ids.")
 
 
 @functools.cache
@@ -153,5 +181,6 @@ def unwrap(value: str) -> str:
 
 
 def shown(value: str, limit: int = 60) -> str:
+    # Backticks mark commands in messages (shown in bold): a typed value must not open or close one.
     value = value.replace("`", "'")
     return value if len(value) <= limit else value[: limit - 1] + "…"

@@ -25,9 +25,11 @@ from bot.chat.arguments import (
     one_archive,
     subscribe_rule,
     unsubscribe_id,
+    unwrap,
     zone,
 )
 from bot.chat.text import clean_text, strip_mention
+from bot.errors import UsageError
 
 ALIASES = {"?": "help", "commands": "help", "archive": "archives", "list": "archives",
            "q&a": "qa", "questions": "qa", "chat": "chats", "tz": "timezone", "attendees": "attendance",
@@ -49,7 +51,8 @@ class Command:
     rule: str | None = None         # subscribe: host | site | all
     value: str | None = None        # subscribe: the e-mail or site; unsubscribe: a subscription id or "all"
     unknown: str | None = None      # help: the word that was not understood
-    suggestion: str | None = None   # help: the closest command, for "did you mean"
+    suggestion: str | None = None   # help: the closest command for "did you mean", with the values typed
+                                    # when they suit it ("summary <id>": the help card offers to run it)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -61,7 +64,8 @@ class Command:
 
 COMMANDS: Mapping[str, CommandSpec] = {spec.name: spec for spec in (
     CommandSpec("help", "help", "this list of commands", "help", no_args, needs_admin=False),
-    CommandSpec("archives", "archives [from] [to]", "recent meeting archives (dates as YYYY-MM-DD)",
+    CommandSpec("archives", "archives [from] [to]",
+                "meeting archives of the last 30 days, or of up to 30 days you choose (dates as YYYY-MM-DD)",
                 "archives 2026-11-01 2026-11-20", dates),
     CommandSpec("summary", "summary <archiveId>", "the recap of one meeting", f"summary {EXAMPLE_ARCHIVE}",
                 one_archive),
@@ -93,11 +97,11 @@ def parse(text: str, *, html: str | None = None, is_bot: Callable[[str], bool] |
     words = split_words(strip_mention(text or "", html=html, is_bot=is_bot, bot_name=bot_name))
     if not words:
         return Command("help")
-    first = words[0].lstrip("/").lower()
+    first = words[0].strip("`'\"").lstrip("/").lower()  # `help`, as pasted from a card or a message
     name = ALIASES.get(first, first)
     spec = COMMANDS.get(name)
     if spec is None:
-        return Command("help", unknown=words[0], suggestion=suggest(first))
+        return Command("help", unknown=words[0], suggestion=suggest_command(first, words[1:]))
     return Command(name, **spec.parse_args(spec, words[1:]))
 
 
@@ -110,10 +114,17 @@ def parse_words(name: str, args: list[str]) -> Command:
 
 
 def parse_action(inputs: Mapping) -> Command:
-    """Parse a card submission (``{"action": "polls", "archiveId": …}``) like the typed command it stands for."""
+    """Parse a card submission like the typed command it stands for.
+
+    ``{"action": "polls", "archiveId": …}`` names its values; ``{"action": "summary", "args": "<id>"}`` (the
+    help card's "Run summary <id>") carries them as typed.
+    """
     name = str(inputs.get("action") or inputs.get("command") or "")
     values = [inputs.get(key) for key in ("archiveId", "meetingId", "format", "table")]
-    return parse_words(name, [str(v) for v in values if isinstance(v, str | int) and str(v)])
+    words = [str(v) for v in values if isinstance(v, str | int) and str(v)]
+    if isinstance(inputs.get("args"), str):
+        words += split_words(inputs["args"])
+    return parse_words(name, words)
 
 
 def split_words(text: str) -> list[str]:
@@ -133,3 +144,15 @@ def suggest(word: str) -> str | None:
     return None if name == "help" else name  # the help card is shown anyway
 
 
+def suggest_command(word: str, args: list[str]) -> str | None:
+    """The closest command to ``word``, followed by ``args`` when they parse for it ("summary <id>"), else alone."""
+    name = suggest(word)
+    if name is None or not args:
+        return name
+    spec = COMMANDS[name]
+    try:
+        spec.parse_args(spec, args)
+    except UsageError:
+        return name
+    values = [unwrap(a).replace("`", "") for a in args]
+    return " ".join([name, *(shlex.quote(v) if any(c.isspace() for c in v) else v for v in values if v)])

@@ -1,4 +1,8 @@
-"""What to tell a person when their command failed: each error class explained once, with what to do next."""
+"""What to tell a person when their command failed: each error class explained once, with what to do next.
+
+The words are plain; a command to type is written between backticks, which the error card shows in
+bold (``bot.cards.reply_views.error_card``). Where Webex gave its own reason, the card quotes it.
+"""
 
 from __future__ import annotations
 
@@ -40,8 +44,8 @@ def _reference(exc: BaseException) -> str | None:
 
 
 def _usage(exc: CommandUsageError, attempts: int) -> Explanation:
-    example = f" For example: `{exc.example}`" if exc.example else ""
-    return Explanation(f"How to use `{exc.command}`", str(exc), f"Usage: `{exc.usage}`.{example}")
+    example = f", for example `{exc.example}`" if exc.example and exc.example != exc.usage else ""
+    return Explanation(f"How to use “{exc.command}”", str(exc), f"Type `{exc.usage}`{example}.")
 
 
 def _plain_usage(exc: UsageError, attempts: int) -> Explanation:
@@ -72,12 +76,25 @@ def _retry_later(exc: WebexRetryLater, attempts: int) -> Explanation:
 
 
 def _bad_request(exc: WebexBadRequest, attempts: int) -> Explanation:
-    return Explanation("Webex refused the request", f"Webex found the request malformed{_status(exc)}.",
-                       "Check the command's values (ids, dates); `help` shows the forms I accept.", _reference(exc))
+    said = webex_said(exc)
+    what = f"Webex turned the request down and said: “{said}”." if said else \
+        f"Webex turned the request down as not valid{_status(exc)}."
+    return Explanation("Webex refused the request", what,
+                       "Check the values you gave (ids, dates) and try again; `help` shows the forms I accept.",
+                       _reference(exc))
+
+
+def webex_said(exc: WebexError) -> str | None:
+    """Webex's own reason for an error (its ``message``), when it gave one, without a trailing full stop."""
+    said = getattr(exc, "webex_message", None)  # set where Webex's answer is translated (bot.webex.translate)
+    return (said.strip().rstrip(".") or None) if isinstance(said, str) else None
 
 
 def _webex(exc: WebexError, attempts: int) -> Explanation:
-    return Explanation("Webex answered with an error", f"Webex could not do it{_status(exc)}.",
+    said = webex_said(exc)
+    return Explanation("Webex answered with an error",
+                       f"Webex could not do it{_status(exc)} and said: “{said}”." if said else
+                       f"Webex could not do it{_status(exc)}.",
                        "Try again later; if it persists, give the tracking id below to the operator.",
                        _reference(exc))
 

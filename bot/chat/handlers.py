@@ -97,7 +97,7 @@ def run_command(ctx: Context, command: Command) -> None:
 def show_help(ctx: Context, command: Command) -> None:
     """The help card, with "did you mean" when the command was close to a known one."""
     ctx.reply(ctx.card("help", commands=list(COMMANDS.values()), unknown=command.unknown or None,
-                          did_you_mean=command.suggestion))
+                       did_you_mean=command.suggestion, admin=ctx.is_admin))
 
 
 def list_archives(ctx: Context, command: Command) -> None:
@@ -105,7 +105,8 @@ def list_archives(ctx: Context, command: Command) -> None:
     start, end = archive_window(command, ctx.timezone, datetime.now(ZoneInfo(ctx.timezone)))
     with ctx.audited("archives"):
         summaries = meetings.list_archive_summaries(ctx.webex("admin"), start, end, timezone=ctx.timezone)
-    ctx.reply(ctx.card("archives", archives=summaries, start=start, end=end, timezone=ctx.timezone))
+    ctx.reply(ctx.card("archives", archives=summaries, start=start, end=end, timezone=ctx.timezone,
+                       audience=ctx.audience))
 
 
 def archive_window(command: Command, zone: str, now: datetime) -> tuple[datetime, datetime]:

@@ -1,7 +1,8 @@
 """Pure analysis of a meeting's digest (no I/O): the recap for one audience, and the group filter.
 
 The digest (``bot.digest``) holds the numbers and rows over everything; ``Recap`` shows them to a
-1:1 or filters them for a group space. The analysis names are re-exported here for the cards.
+1:1 or filters them for a group space, masking e-mail addresses (look-alikes too) whole. The
+analysis names are re-exported here for the cards.
 """
 
 from bot.digest import (
@@ -27,10 +28,12 @@ from bot.digest import (
     qa,
     reference_span,
 )
-from bot.summaries.privacy import AUDIENCES, Recap, recap
+from bot.summaries.emails import EMAIL_HIDDEN, fold, has_email, mask_emails
+from bot.summaries.privacy import AUDIENCES, UNKNOWN_RECIPIENT, Recap, recap
 
 __all__ = [
-    "AUDIENCES", "GRACE", "AnswerStat", "Attendance", "Attendee", "ChatLine", "ChatStats", "PollStat", "QAItem",
-    "QAStats", "QuestionStat", "Recap", "attendance", "chat_line", "chat_stats", "chat_summary", "meeting_span",
-    "number_shared_names", "people_count", "poll_voters", "polls", "qa", "recap", "reference_span",
+    "AUDIENCES", "EMAIL_HIDDEN", "GRACE", "UNKNOWN_RECIPIENT", "AnswerStat", "Attendance", "Attendee", "ChatLine",
+    "ChatStats", "PollStat", "QAItem", "QAStats", "QuestionStat", "Recap", "attendance", "chat_line", "chat_stats",
+    "chat_summary", "fold", "has_email", "mask_emails", "meeting_span", "number_shared_names", "people_count",
+    "poll_voters", "polls", "qa", "recap", "reference_span",
 ]

@@ -3,7 +3,9 @@
 DESIGN §5: a group space never sees chat messages or Q&A that were not public, nor anyone's
 e-mail address, nor who chose which poll answer; it sees counts instead. Counts are computed
 over everything (in the digest), then the rows are filtered, so the numbers stay true while the
-text stays private.
+text stays private. Every text a group view keeps (title, host, names, chat lines, poll and Q&A
+text) has its e-mail addresses masked whole here, look-alikes included (``bot.summaries.emails``),
+so a card cannot show one even where a view forgets to hide them.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from bot.digest import (
     tally,
 )
 from bot.meetings import Archive, MeetingChat
+from bot.summaries.emails import ZERO_WIDTH, mask_emails
 
 AUDIENCES = ("group", "direct")
+UNKNOWN_RECIPIENT = "(unknown)"
 
 
 class Recap:
@@ -36,9 +40,9 @@ class Recap:
         if audience not in AUDIENCES:
             raise ValueError(f"audience must be one of {AUDIENCES}, got {audience!r}")
         self.digest, self.audience = digest, audience
-        self.archive_id, self.title, self.service_type = digest.archive_id, digest.title, digest.service_type
+        self.archive_id, self.service_type = digest.archive_id, digest.service_type
         self.start, self.end = digest.start, digest.end  # the recorded span, widened to every join and leave
-        self.host_name = digest.host_display_name
+        self.title, self.host_name = self._shown(digest.title), self._shown(digest.host_display_name)
         self.host_email = digest.host_email if audience == "direct" else None
         self._chats = None if chats is None else chats if isinstance(chats, ChatTally) else tally(chats)
         self.chat_source = "archive" if chats is None else "post-meeting"
@@ -48,23 +52,28 @@ class Recap:
         """True for the group-space view."""
         return self.audience == "group"
 
+    def _shown(self, text: str) -> str:
+        """Meeting text as this audience may see it: with every e-mail address masked in a group."""
+        return mask_emails(text) if self.private and text else text
+
     @cached_property
     def attendance(self) -> Attendance:
         """People, merged time, late / early, peak and median (no e-mails in a group, so shared names numbered)."""
         full = self.digest.attendance
         if not self.private:
             return full
-        people = tuple(replace(p, email=None) if p.email else p for p in full.people)
+        people = tuple(replace(p, name=self._shown(p.name), email=None) for p in full.people)
         return replace(full, people=number_shared_names(people))
 
     @cached_property
     def polls(self) -> tuple[PollStat, ...]:
         """Poll tallies; who voted what only in a 1:1."""
-        full = self.digest.polls
+        full, shown = self.digest.polls, self._shown
         if not self.private:
             return full
         return tuple(replace(poll, questions=tuple(
-            replace(q, answers=tuple(replace(a, voters=(), voter_count=0) for a in q.answers), responses=())
+            replace(q, text=shown(q.text), correct_answers=tuple(shown(c) for c in q.correct_answers), responses=(),
+                    answers=tuple(replace(a, text=shown(a.text), voters=(), voter_count=0) for a in q.answers))
             for q in poll.questions)) for poll in full)
 
     @property
@@ -80,24 +89,43 @@ class Recap:
     @cached_property
     def qa(self) -> QAStats:
         """Q&A counts over everything; in a group only the public questions, without e-mails."""
-        full = self.digest.qa
+        full, shown = self.digest.qa, self._shown
         if not self.private:
             return full
-        public = tuple(replace(q, answers=tuple(replace(a, email=None) for a in q.answers))
-                       for q in full.questions if q.type == "public")
+        public = tuple(replace(q, asker=shown(q.asker), text=shown(q.text), answers=tuple(
+            replace(a, display_name=shown(a.display_name), text=shown(a.text), email=None) for a in q.answers))
+            for q in full.questions if q.type == "public")
         return replace(full, questions=public, hidden=len(full.questions) - len(public))
 
     @cached_property
     def chats(self) -> ChatStats:
-        """Chat counts over everything; in a group only public lines, and top senders among them."""
+        """Chat counts over everything; in a group only public lines, and top senders among them.
+
+        A message whose recipient is not known names it ``(unknown)``, rather than a bare "?" or nothing.
+        """
         if self._chats is None:
             full = self.digest.public_chats if self.private else self.digest.chats
         else:  # the post-meeting chat replaces the archive's own
             full = self._chats.public_stats() if self.private else self._chats.stats()
+        shown = self._shown
+        lines = tuple(replace(line, target=_recipient(line.type, line.target)) for line in full.lines)
         if not self.private:
-            return full
-        return replace(full, lines=tuple(replace(line, sender_email=None) if line.sender_email else line
-                                         for line in full.lines))
+            return replace(full, lines=lines)
+        return replace(full, top_senders=tuple((shown(name), n) for name, n in full.top_senders),
+                       lines=tuple(replace(line, sender=shown(line.sender), target=shown(line.target),
+                                           text=shown(line.text), sender_email=None) for line in lines))
+
+
+def _recipient(kind: str, target: str) -> str:
+    """Who a chat line went to, with unknown recipients named ``(unknown)`` (a public line goes to everyone)."""
+    if kind == "public" and not target:
+        return target
+    names = [UNKNOWN_RECIPIENT if _blank(name) or name.strip() == "?" else name for name in (target or "").split(", ")]
+    return ", ".join(names)
+
+
+def _blank(text: str) -> bool:
+    return not "".join(c for c in text if c not in ZERO_WIDTH).strip()
 
 
 def recap(meeting: Digest | Archive, *, audience: str = "direct",

@@ -18,6 +18,7 @@ from webexpythonsdk.exceptions import ApiError, MalformedResponse, RateLimitErro
 from bot.errors import WebexAuthError, WebexBadRequest, WebexError, WebexNotFound, WebexRetryLater
 
 RETRY_LATER_STATUSES = {423, 429, 502, 503, 504}
+MAX_MESSAGE = 300  # characters of Webex's reason kept for a card: a reason, not a document
 AUTH_HINTS = {
     "bot": "the bot token (WEBEX_BOT_TOKEN) is invalid or revoked",
     "admin": "the admin credential lacks full-administrator rights (meeting:admin_recordings_read)",
@@ -50,28 +51,42 @@ def error_for(response: requests.Response, role: str) -> WebexError:
     """Translate a non-2xx response into the matching ``WebexError``."""
     status = response.status_code
     tracking_id = response.headers.get("trackingId") or response.headers.get("TrackingID")
-    message = response.reason or "error"
     try:
         details = response.json()
     except ValueError:
         details = None
+    said = webex_message(details)
     if isinstance(details, dict):
         tracking_id = details.get("trackingId") or tracking_id
-        message = details.get("message") or message
     where = f"{response.request.method} {path_of(response.url)}" if response.request else response.url
-    text = f"Webex refused {where}: {message}"
-    kw = {"status": status, "tracking_id": tracking_id}
-    if status in RETRY_LATER_STATUSES:
-        return WebexRetryLater(text, retry_after=parse_retry_after(response.headers.get("Retry-After")), **kw)
+    error = _error_of(f"Webex refused {where}: {said or response.reason or 'error'}", role,
+                      response.headers.get("Retry-After"), status=status, tracking_id=tracking_id)
+    error.webex_message = said  # Webex's own words, quoted to the person who asked (bot.chat.failures)
+    return error
+
+
+def _error_of(text: str, role: str, retry_after: str | None, *, status: int, **kw) -> WebexError:
+    if status in RETRY_LATER_STATUSES or status >= 500:
+        return WebexRetryLater(text, retry_after=parse_retry_after(retry_after), status=status, **kw)
     if status in (401, 403):
-        return WebexAuthError(text, hint=AUTH_HINTS.get(role, ""), **kw)
+        return WebexAuthError(text, hint=AUTH_HINTS.get(role, ""), status=status, **kw)
     if status in (404, 410):
-        return WebexNotFound(text, **kw)
+        return WebexNotFound(text, status=status, **kw)
     if status in (400, 409, 415):
-        return WebexBadRequest(text, **kw)
-    if status >= 500:
-        return WebexRetryLater(text, retry_after=parse_retry_after(response.headers.get("Retry-After")), **kw)
-    return WebexError(text, **kw)
+        return WebexBadRequest(text, status=status, **kw)
+    return WebexError(text, status=status, **kw)
+
+
+def webex_message(details: object) -> str | None:
+    """The reason in a Webex error body (``message``, else the first ``errors[].description``), if any."""
+    if not isinstance(details, dict):
+        return None
+    errors = details.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+    for said in (details.get("message"), first.get("description")):
+        if isinstance(said, str) and said.strip():
+            return said.strip()[:MAX_MESSAGE]
+    return None
 
 
 @contextmanager

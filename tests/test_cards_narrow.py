@@ -1,0 +1,153 @@
+"""Every view at phone widths (320, 360 and 500 px cards) in the official renderer: nothing sticks out or is cut.
+
+Fails on any element whose content overflows horizontally or whose box leaves the card, any button outside
+the card (the buttons under "More" included: the test opens it), any text-character bar and any visible
+backtick. Screenshots land in test-output/cards/narrow/<width>/ for review.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.cards import render as cards
+from bot.meetings import parse_archive, parse_archive_summary, parse_meeting_chat
+from bot.sandbox.generator import generate_archive, generate_archive_summaries, generate_meeting_chats
+from tests.support.browser import CARD_OUTPUT_DIR, RENDERER_DIR, serve_directory, watch_page
+
+pytest_plugins = ["tests.support.browser"]
+pytestmark = pytest.mark.browser
+
+WIDTHS = (320, 360, 500)
+DOC_EXAMPLE = Path(__file__).parent / "data" / "doc_example_archive.json"
+OUT_DIR = CARD_OUTPUT_DIR / "narrow"
+TEXT_BARS = "█▌░"
+
+# Runs in the page after renderCards: per card, what sticks out, before and after opening every "More".
+CHECK = r"""(chars) => Array.from(document.querySelectorAll('section.slot'), (slot) => {
+  const root = slot.querySelector('.card-frame > *');
+  const found = [];
+  const label = (el) => (el.className || el.tagName) + ' "' + (el.textContent || '').trim().slice(0, 60) + '"';
+  const inspect = (when) => {
+    const box = root.getBoundingClientRect();
+    root.querySelectorAll('*').forEach((el) => {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) return;  // not shown (a closed "More", an empty column)
+      // Content wider than its box is cut off unless it may spill (the bleeding "More" panel spills into the
+      // card's padding); spilling past the card is caught by the box test below.
+      const clips = getComputedStyle(el).overflowX !== 'visible';
+      if (clips && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
+        found.push(when + 'overflows: ' + label(el));
+      }
+      if (r.right > box.right + 1 || r.left < box.left - 1) found.push(when + 'outside the card: ' + label(el));
+    });
+    root.querySelectorAll('.ac-pushButton').forEach((b) => {
+      const r = b.getBoundingClientRect();
+      if (r.width && (r.right > box.right + 1 || r.left < box.left - 1)) {
+        found.push(when + 'button outside: ' + label(b));
+      }
+    });
+    root.querySelectorAll('.ac-textBlock').forEach((block) => {  // "peopl e": a word broken over two lines
+      const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        // Runs of Latin letters and digits have no break opportunity inside: a break there is forced.
+        for (const m of node.textContent.matchAll(/[A-Za-z0-9\u00C0-\u024F]+/g)) {
+          const range = document.createRange();
+          range.setStart(node, m.index);
+          range.setEnd(node, m.index + m[0].length);
+          const lines = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+          if (lines.size > 1) found.push(when + 'word split over lines: ' + m[0]);
+        }
+      }
+    });
+    const shown = root.innerText;
+    if ([...chars].some((c) => shown.includes(c))) found.push(when + 'text-character bar');
+    const ticks = shown.split('\n').filter((line) => line.includes('`'));
+    if (ticks.length) found.push(when + 'visible backtick: ' + ticks.join(' | '));
+  };
+  inspect('');
+  const more = Array.from(root.querySelectorAll('.ac-pushButton')).filter((b) => b.textContent.trim() === 'More');
+  more.forEach((b) => b.click());
+  if (more.length) inspect('with More open: ');
+  return found;
+})"""
+
+
+@functools.cache
+def _archives() -> dict:
+    generated = generate_archive(seed=11, participants=60, chats=120, polls=3, questions=12)
+    empty = parse_archive({"archiveId": "ABCDEF12_R_9", "title": "Quiet call"})  # nothing but a title
+    return {"doc": parse_archive(json.loads(DOC_EXAMPLE.read_text())), "gen": parse_archive(generated), "empty": empty}
+
+
+def _cards() -> dict[str, dict]:
+    found = {}
+    for source, archive in _archives().items():
+        for view in cards.VIEWS:
+            for audience in ("group", "direct"):
+                found[f"{view}-{source}-{audience}"] = cards.render_view(
+                    view, archive, audience=audience, timezone="Europe/Berlin").content
+    chats = [parse_meeting_chat(item) for item in generate_meeting_chats("M1_I_1", 200, seed=3)]
+    found["auto-recap"] = cards.render_view("summary", _archives()["gen"], audience="group",
+                                            timezone="America/New_York", chats=chats).content
+    start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 31, tzinfo=UTC)
+    summaries = [parse_archive_summary(item) for item in generate_archive_summaries(12, start, end, seed=5)]
+    found["archives"] = cards.render_card("archives", archives=summaries, timezone="Europe/Berlin").content
+    found["archives-empty"] = cards.render_card("archives", archives=[], timezone="Europe/Berlin").content
+    found["error"] = cards.render_card(
+        "error", title="Webex refused the request", what_happened="Webex said the span is longer than 30 days.",
+        what_to_do="Ask for 30 days or fewer, like **archives 2026-11-01 2026-11-20**.",
+        tracking_id="ROUTER_1234ABCD-5678").content
+    found["subscriptions"] = cards.render_card("subscription", action="list", subscriptions=[
+        {"id": n, "kind": ("host", "site", "all")[n % 3], "value": f"host{n}@example.com"} for n in range(6)]).content
+    found["subscriptions-empty"] = cards.render_card("subscription", action="list", subscriptions=[]).content
+    return found
+
+
+def _render(browser, base_url: str, width: int) -> dict[str, list[str]]:
+    """Render every card at ``width``; save screenshots; return each card's problems."""
+    all_cards = _cards()
+    out = OUT_DIR / str(width)
+    out.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": width + 64, "height": 900})
+    try:
+        page_problems = watch_page(page)
+        page.goto(base_url + "render.html")
+        items = [{"name": name, "card": card} for name, card in all_cards.items()]
+        raw = page.evaluate("([items, options]) => window.renderCards(items, options)", [items, {"width": width}])
+        page.evaluate("async () => { await document.fonts.ready; }")
+        for index, name in enumerate(all_cards):
+            page.locator(f'section[data-slot="{index}"] .card-frame').screenshot(path=str(out / f"{name}.png"))
+        found = page.evaluate(CHECK, TEXT_BARS)
+        for index, name in enumerate(all_cards):  # again with every "More" open
+            page.locator(f'section[data-slot="{index}"] .card-frame').screenshot(path=str(out / f"{name}-more.png"))
+    finally:
+        page.close()
+    return {entry["name"]: entry["errors"] + entry["warnings"] + entry["consoleErrors"] + entry["clipped"]
+            + problems + page_problems for entry, problems in zip(raw, found, strict=True)}
+
+
+@pytest.fixture(scope="module")
+def narrow(chromium) -> dict[int, dict[str, list[str]]]:
+    """Problems of every card at every width, rendered once per width."""
+    with serve_directory(RENDERER_DIR) as base_url:
+        return {width: _render(chromium, base_url, width) for width in WIDTHS}
+
+
+NAMES = [f"{v}-{s}-{a}" for v in cards.VIEWS for s in ("doc", "gen", "empty") for a in ("group", "direct")] + [
+    "auto-recap", "archives", "archives-empty", "error", "subscriptions", "subscriptions-empty"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", NAMES)
+def test_card_holds_at_phone_width(narrow, name, width):
+    problems = narrow[width][name]
+    assert problems == [], f"{name} at {width}px:\n" + "\n".join(problems)
+
+
+def test_every_view_is_covered(narrow):
+    assert sorted(narrow[360]) == sorted(NAMES)
