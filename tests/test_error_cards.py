@@ -20,7 +20,7 @@ from bot.chat.failures import explain
 from bot.errors import WebexBadRequest
 from bot.sandbox.emulator import USER_EMAIL
 from bot.webex.translate import error_for
-from tests.support.bot_rig import EXAMPLE_ARCHIVE, card_of, card_text, running_rig
+from tests.support.bot_rig import EXAMPLE_ARCHIVE, ask, card_of, card_text, running_rig
 
 A = EXAMPLE_ARCHIVE
 INSTANCE = "501e9954aaaa4bbbb_I_194316955237236650"
@@ -32,15 +32,6 @@ ADMIN_ONLY = [spec.usage for spec in COMMANDS.values() if spec.needs_admin]
 def rig(tmp_path, emulator):
     with running_rig(tmp_path, emulator[0]) as rig:
         yield rig
-
-
-def ask(rig, text, **where):
-    """Say ``text``, run the job, and return the bot's one reply to it."""
-    message = rig.say(text, **where)
-    rig.run_jobs()
-    replies = [m for m in rig.replies() if m.get("parentId") == message["id"]]
-    assert len(replies) == 1, f"expected one reply to {text!r}, got {len(replies)}"
-    return replies[0]
 
 
 def meeting_calls(rig):

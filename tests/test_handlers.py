@@ -10,7 +10,7 @@ import requests
 
 from bot.sandbox.emulator import ADMIN_EMAIL, SANDBOX_ADMIN_TOKEN, USER_EMAIL, RateLimit
 from bot.sandbox.generator import generate_meeting_chats
-from tests.support.bot_rig import EXAMPLE_ARCHIVE, card_of, card_text, running_rig
+from tests.support.bot_rig import EXAMPLE_ARCHIVE, ask, card_of, card_text, running_rig
 
 POST_MESSAGES = "/paths/~1messages/post/requestBody/content/application~1json/schema"
 
@@ -19,15 +19,6 @@ POST_MESSAGES = "/paths/~1messages/post/requestBody/content/application~1json/sc
 def rig(tmp_path, emulator):
     with running_rig(tmp_path, emulator[0]) as rig:
         yield rig
-
-
-def ask(rig, text, **where):
-    """Say ``text``, run the job, and return the bot's one reply to it."""
-    message = rig.say(text, **where)
-    rig.run_jobs()
-    replies = [m for m in rig.replies() if m.get("parentId") == message["id"]]
-    assert len(replies) == 1, f"expected one reply to {text!r}, got {len(replies)}"
-    return replies[0]
 
 
 def archive_calls(rig):

@@ -105,6 +105,15 @@ class Rig:
         return requests.post(self.bot_url + WEBHOOK_PATH, data=body, headers=all_headers, timeout=10)
 
 
+def ask(rig: Rig, text: str, **where) -> dict:
+    """Say ``text``, run the job, and return the bot's one reply to it."""
+    message = rig.say(text, **where)
+    rig.run_jobs()
+    replies = [m for m in rig.replies() if m.get("parentId") == message["id"]]
+    assert len(replies) == 1, f"expected one reply to {text!r}, got {len(replies)}"
+    return replies[0]
+
+
 def card_of(message: dict) -> dict:
     """The Adaptive Card a message carries."""
     (attachment,) = message["attachments"]
