@@ -100,7 +100,7 @@ def _cards() -> dict[str, dict]:
     found["archives-empty"] = cards.render_card("archives", archives=[], timezone="Europe/Berlin").content
     found["error"] = cards.render_card(
         "error", title="Webex refused the request", what_happened="Webex said the span is longer than 30 days.",
-        what_to_do="Ask for 30 days or fewer, like **archives 2026-11-01 2026-11-20**.",
+        what_to_do="Ask for 30 days or fewer, like `archives 2026-11-01 2026-11-20`.",  # a command: shown in bold
         tracking_id="ROUTER_1234ABCD-5678").content
     found["subscriptions"] = cards.render_card("subscription", action="list", subscriptions=[
         {"id": n, "kind": ("host", "site", "all")[n % 3], "value": f"host{n}@example.com"} for n in range(6)]).content
