@@ -32,7 +32,7 @@ from bot.storage import Store, create_store
 from bot.webex import Messaging, WebexClient, WebexClients, webex_clients
 
 log = logging.getLogger(__name__)
-Scheduler = Callable[..., None]  # (task, payload, delay[, key])
+Scheduler = Callable[[str, dict, float | None, str | None], None]  # (task, payload, delay, key)
 DIRECT, GROUP = "direct", "group"
 
 
@@ -180,10 +180,7 @@ class Context:
         """
         if self.scheduler is None:
             raise RuntimeError("this context cannot schedule jobs")
-        if key is None:
-            self.scheduler(task, payload, delay)
-        else:
-            self.scheduler(task, payload, delay, key)
+        self.scheduler(task, payload, delay, key)
 
     def audit(self, command: str, ids: Iterable[str], outcome: str) -> None:
         """Write one audit line for this person and space."""

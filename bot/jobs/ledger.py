@@ -145,13 +145,12 @@ class JobLeases:
     def record(self, task: str, payload: dict, *, attempt: int, delay: float = 0.0,
                key: str | None = None) -> tuple[str, bool]:
         """Write the row of a job about to be queued; its id, and False when a job of ``key`` had a row already."""
-        if key is None:
-            job = self.new_job(task, payload, attempt=attempt, delay=delay)
-            self.ledger.add(job.id, task, payload, attempt=attempt, due_at=job.due_at)
-            return job.id, True
         job = self.new_job(task, payload, attempt=attempt, delay=delay,
-                           job_id=hashlib.sha256(f"{task}:{key}".encode()).hexdigest()[:32])
-        return job.id, self.ledger.add_once(job.id, task, payload, attempt=attempt, due_at=job.due_at)
+                           job_id=None if key is None else hashlib.sha256(f"{task}:{key}".encode()).hexdigest()[:32])
+        if key is None:
+            self.ledger.add(job)
+            return job.id, True
+        return job.id, self.ledger.add_once(job)
 
     def claim(self, job_id: str, attempt: int) -> Claim | None:
         """Hold the job for this run (renewed by the heartbeat), or None when it is not ours to run."""

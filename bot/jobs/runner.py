@@ -115,7 +115,7 @@ class Runner:
                 for name in ("roomId", "personId", "personEmail")}
         return Context(self.services, room_id=text["roomId"], person_id=text["personId"],
                        person_email=text["personEmail"], progress=progress,
-                       scheduler=lambda task, body, delay, key=None: self.enqueue(task, body, delay=delay, key=key))
+                       scheduler=lambda task, body, delay, key: self.enqueue(task, body, delay=delay, key=key))
 
     def _run(self, task: str, payload: dict, attempt: int, job_id: str | None = None) -> None:
         with logs.bound(job_id=job_id, event_id=logs.event_id_of(payload)):  # on every line this run logs

@@ -17,7 +17,7 @@ from bot.storage.deliveries import (
 )
 from bot.storage.digests import StoredDigest
 from bot.storage.errors import DATABASE_ERRORS, TRANSIENT_ERRORS, error_reason, is_transient
-from bot.storage.job_ledger import JobLedger, LedgerJob
+from bot.storage.job_ledger import JobLedger, LedgerJob, NewJob
 from bot.storage.models import Base, SeenEvent, UTCDateTime, utcnow
 from bot.storage.schema import (
     SchemaState,
@@ -28,7 +28,7 @@ from bot.storage.schema import (
     upgrade_database,
     upgrade_schema,
 )
-from bot.storage.seen import SEEN_KEPT, NewJob, replayed
+from bot.storage.seen import SEEN_KEPT, replayed
 from bot.storage.store import AuditRecord, Store, create_engine_for, create_store, display_url
 from bot.storage.subscriptions import SubscriptionRecord
 from bot.storage.tokens import StoredToken, TokenStore

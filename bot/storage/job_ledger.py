@@ -68,24 +68,36 @@ def _job(row) -> LedgerJob:
                      row.holder, row.lease_until, row.posts, row.redriven)
 
 
+@dataclass(frozen=True)
+class NewJob:
+    """The ledger row of a job about to be queued (``bot.jobs.ledger`` makes it)."""
+
+    id: str
+    task: str
+    payload: dict
+    attempt: int
+    due_at: datetime
+
+    def row(self) -> dict:
+        """The ``job_ledger`` columns of this job, queued."""
+        return {"id": self.id, "task": self.task, "payload": json.dumps(self.payload), "attempt": self.attempt,
+                "state": QUEUED, "due_at": self.due_at, "posts": 0, "redriven": 0, "updated_at": utcnow()}
+
+
 class JobLedger:
     """Queries over ``job_ledger``; every change of hands is one conditional statement."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def add(self, job_id: str, task: str, payload: dict, *, attempt: int, due_at: datetime) -> None:
+    def add(self, job: NewJob) -> None:
         """Record a job about to be queued."""
         with self.engine.begin() as conn:
-            conn.execute(insert(LedgerRow).values(id=job_id, task=task, payload=json.dumps(payload), attempt=attempt,
-                                                  state=QUEUED, due_at=due_at, posts=0, redriven=0,
-                                                  updated_at=utcnow()))
+            conn.execute(insert(LedgerRow).values(**job.row()))
 
-    def add_once(self, job_id: str, task: str, payload: dict, *, attempt: int, due_at: datetime) -> bool:
+    def add_once(self, job: NewJob) -> bool:
         """Record a job about to be queued unless a row with its id exists; True when this call wrote it."""
-        values = dict(id=job_id, task=task, payload=json.dumps(payload), attempt=attempt, state=QUEUED,
-                      due_at=due_at, posts=0, redriven=0, updated_at=utcnow())
-        statement = _INSERT[self.engine.dialect.name](LedgerRow).values(**values).on_conflict_do_nothing()
+        statement = _INSERT[self.engine.dialect.name](LedgerRow).values(**job.row()).on_conflict_do_nothing()
         with self.engine.begin() as conn:
             return conn.execute(statement.returning(LedgerRow.id)).first() is not None
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Dialect, Engine, and_, bindparam, delete
 
-from bot.storage.job_ledger import QUEUED, LedgerRow
+from bot.storage.job_ledger import LedgerRow, NewJob
 from bot.storage.models import SeenEvent, utcnow
 
 SEEN_KEPT = timedelta(days=7)  # how long a delivery's key is kept: Webex stops redelivering long before
@@ -50,22 +49,6 @@ class _Statements:
         mark = _MARKS[dialect.name]
         moment = _SEEN.c.seen_at.type.bind_processor(dialect) or (lambda value: value)
         return cls(_ADMIT_SQL.format(mark), _RECORD_SQL.format(mark), moment)
-
-
-@dataclass(frozen=True)
-class NewJob:
-    """The ledger row of a job about to be queued (``bot.jobs.ledger`` makes it)."""
-
-    id: str
-    task: str
-    payload: dict
-    attempt: int
-    due_at: datetime
-
-    def row(self) -> dict:
-        """The ``job_ledger`` columns of this job, queued."""
-        return {"id": self.id, "task": self.task, "payload": json.dumps(self.payload), "attempt": self.attempt,
-                "state": QUEUED, "due_at": self.due_at, "posts": 0, "redriven": 0, "updated_at": utcnow()}
 
 
 class SeenQueries:
