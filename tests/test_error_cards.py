@@ -58,7 +58,14 @@ BAD_INPUTS = [
 def test_no_usage_or_help_card_shows_a_backtick_and_none_calls_webex(rig, text):
     reply = ask(rig, text)
     assert "`" not in json.dumps(card_of(reply), ensure_ascii=False), shown(reply)
+    assert "`" not in reply["markdown"], reply["markdown"]  # the text fallback (and notification) too
     assert meeting_calls(rig) == []  # refused (or helped) before any meeting-data call
+
+
+def test_the_time_zone_reply_names_the_command_in_bold_not_in_backticks(rig):
+    reply = ask(rig, "timezone")
+    text = reply.get("markdown") or reply.get("text", "")
+    assert "**timezone Europe/Paris**" in text and "`" not in text
 
 
 def test_a_usage_card_says_what_happened_and_what_to_type_in_bold(rig):

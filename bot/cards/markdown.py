@@ -90,7 +90,7 @@ def archives(c: dict) -> list[str]:
 def help(c: dict) -> list[str]:
     """Help: the commands."""
     lines = ["**Recap: what I can do**"] + _optional(c["intro"]) + [""]
-    lines += [f"- `{x['code']}` — {x['summary']}" for x in c["commands"]]
+    lines += [f"- **{escape_markdown(x['code'])}** — {x['summary']}" for x in c["commands"]]
     return lines + ["", c["footer"]]
 
 
@@ -124,4 +124,4 @@ def join(lines: list[str]) -> str:
         if size > MAX_MARKDOWN_BYTES - 80:
             break
         kept.append(line)
-    return "\n".join(kept + ["…", "(shortened — use `export` for everything)"]).strip()
+    return "\n".join(kept + ["…", "(shortened — use **export** for everything)"]).strip()

@@ -166,14 +166,14 @@ def export(ctx: Context, command: Command) -> None:
                 meetings.archive_body(ctx.webex("admin"), command.archive_id, timezone=ctx.timezone) as body:
             fields = export_stream(body, out, command.format, table=table, timezone=ctx.timezone)
         ctx.reply_file(export_filename(fields, command.format, table), path,
-                       markdown=f"Export of {what} of archive `{command.archive_id}`.")
+                       markdown=f"Export of {what} of archive {command.archive_id}.")
 
 
 def set_timezone(ctx: Context, command: Command) -> None:
     """Show this space's time zone, or set it."""
     if command.zone is None:
         ctx.reply_text(f"Times in this space are shown in **{ctx.timezone}**. "
-                       "Change it with `timezone <IANA zone>`, e.g. `timezone Europe/Paris`.")
+                       "Change it with **timezone** and a zone name, e.g. **timezone Europe/Paris**.")
         return
     ctx.store.set_room_timezone(ctx.room_id, command.zone, by=ctx.person_email)
     ctx.audit("timezone", (), f"ok: set to {command.zone}")
