@@ -312,10 +312,10 @@
 
   function warnAboutRenderer() {
     if (AC) return;
+    // The server wrote why (npm could not install it, the CDN did not answer, ...): data-renderer-fallback.
     const box = $("renderer-warning");
-    box.textContent = "The Adaptive Cards renderer did not load (" + (document.body.dataset.rendererSource || "") +
-      "), so cards are shown as their text fallback. Offline? Point RECAP_ADAPTIVECARDS_JS at a local " +
-      "adaptivecards.min.js and restart.";
+    box.textContent = document.body.dataset.rendererFallback ||
+      "Cards are shown as text: the card renderer did not load.";
     box.hidden = false;
   }
 
