@@ -38,15 +38,15 @@ class Packed:
         return "sha512-" + base64.b64encode(hashlib.sha512(self.tarball.read_bytes()).digest()).decode()
 
 
-def packed_packages(names: list[str], out_dir: Path) -> dict[str, Packed]:
-    """``npm pack`` each of ``names`` from the tests' node_modules into ``out_dir`` (one npm run for all)."""
+def packed_packages(names: list[str], out_dir: Path, source: Path = NODE_MODULES) -> dict[str, Packed]:
+    """``npm pack`` each of ``names`` from ``source`` (the tests' node_modules) into ``out_dir`` (one npm run)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    folders = [str(NODE_MODULES / name) for name in names]
+    folders = [str(source / name) for name in names]
     subprocess.run([shutil.which("npm") or "npm", "pack", "--ignore-scripts", "--silent", "--pack-destination",
                     str(out_dir), *folders], check=True, capture_output=True, timeout=120)
     packed = {}
     for name in names:
-        manifest = json.loads((NODE_MODULES / name / "package.json").read_text(encoding="utf-8"))
+        manifest = json.loads((source / name / "package.json").read_text(encoding="utf-8"))
         tarball = out_dir / f"{name.replace('@', '').replace('/', '-')}-{manifest['version']}.tgz"
         packed[name] = Packed(name, manifest, tarball)
     return packed

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -86,15 +87,19 @@ def install(folder: Path, *, env: Mapping[str, str], timeout: float) -> str | No
 
 
 def _run_npm(command: list[str], cwd: Path, env: Mapping[str, str], timeout: float) -> str | None:
+    # Its own process group: on time-out the whole group goes (npm and anything it started), not npm alone.
     try:
-        process = subprocess.Popen(command, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
+        process = subprocess.Popen(command, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, start_new_session=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
     except OSError as exc:
         return f"npm did not start ({exc.strerror or exc})"
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        process.kill()
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (OSError, AttributeError):  # already gone, or no process groups (Windows)
+            process.kill()
         process.communicate()
         return f"npm: no answer within {timeout:g} s"
     return None if process.returncode == 0 else npm_problem(process.returncode, output)
