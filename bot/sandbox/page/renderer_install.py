@@ -2,7 +2,9 @@
 
 ``recap sandbox`` (and ``recap run`` without a bot token) calls ``fetch_renderer`` before it serves the page.
 When no local copy is configured or installed, it copies ``templates/sandbox/renderer/package.json`` and
-``package-lock.json`` (the test harness's versions and sha512 integrity hashes) into a staging folder
+``package-lock.json`` (the test harness's versions; its sha512 integrity hashes for the two packages the
+page loads, adaptivecards and markdown-it; markdown-it's node-only dependencies are pinned by version
+only: the page never loads them and ``--ignore-scripts`` runs nothing of theirs) into a staging folder
 beside the cache, runs ``npm ci`` there under a time limit, and moves the folder into place only when
 npm succeeded and the scripts match their pinned sha384 hashes. npm refuses a tarball whose hash
 differs from the lock. It prints one progress line. Nothing here stops the sandbox: with npm
