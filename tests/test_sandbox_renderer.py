@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,9 @@ def test_the_cache_folder_follows_the_setting_then_xdg_then_home(tmp_path, monke
 
 def test_a_first_run_installs_the_renderer_into_the_cache_and_the_page_serves_it(tmp_path, packs):
     settings = {"RECAP_RENDERER_DIR": str(tmp_path / "cache")}
+    finished = subprocess.Popen(["true"])  # an earlier run, stopped half-way: its staging folder was left behind
+    finished.wait()
+    (tmp_path / "cache" / f".adaptivecards-3.0.6.partial-{finished.pid}" / "node_modules").mkdir(parents=True)
     out = io.StringIO()
     with npm_registry(packs) as registry:
         sources = fetch_renderer(settings, env=npm_env(tmp_path, registry.url), out=out)
@@ -99,7 +103,7 @@ def test_a_first_run_installs_the_renderer_into_the_cache_and_the_page_serves_it
     folder = tmp_path / "cache" / "adaptivecards-3.0.6"
     assert (folder / AC_FILE).read_bytes() == (NODE_MODULES.parent / AC_FILE).read_bytes()
     assert (folder / MD_FILE).read_bytes() == (NODE_MODULES.parent / MD_FILE).read_bytes()
-    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["adaptivecards-3.0.6"]  # no staging folder left
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["adaptivecards-3.0.6"]  # no staging folders left
     assert sources.local and sources.problem is None
     assert [s.local for s in sources.scripts] == [folder / AC_FILE, folder / MD_FILE]
 

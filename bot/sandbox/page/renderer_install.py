@@ -71,7 +71,7 @@ def install(folder: Path, *, env: Mapping[str, str], timeout: float) -> str | No
         return "npm: not found on PATH"
     staging = folder.with_name(f".{folder.name}.partial-{os.getpid()}")
     try:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_abandoned(folder)
         staging.mkdir(parents=True)
         for name in ("package.json", "package-lock.json"):
             shutil.copyfile(PINS_DIR / name, staging / name)
@@ -86,6 +86,24 @@ def install(folder: Path, *, env: Mapping[str, str], timeout: float) -> str | No
         return f"cannot write to {shown_path(folder.parent)} ({exc.strerror or exc}); set RECAP_RENDERER_DIR"
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """Remove staging folders of installs whose process is gone (stopped mid-way), and this process's own."""
+    for staging in folder.parent.glob(f".{folder.name}.partial-*"):
+        pid = staging.name.rpartition("-")[2]
+        if pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _run_npm(command: list[str], cwd: Path, env: Mapping[str, str], timeout: float) -> str | None:
