@@ -173,6 +173,16 @@ def test_without_npm_the_sandbox_says_so_and_uses_the_cdn(tmp_path):
     assert "failed (npm: not found on PATH)" in out.getvalue()
 
 
+def test_a_cache_folder_that_cannot_be_written_is_named(tmp_path):
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    sources = fetch_renderer({"RECAP_RENDERER_DIR": str(tmp_path / "file" / "cache")},
+                             env=npm_env(tmp_path, "http://127.0.0.1:9/"), out=io.StringIO())
+    if NPM:  # without npm the sandbox never gets as far as writing
+        assert sources.problem == (f"cannot write to {tmp_path / 'file' / 'cache'}: Not a directory; "
+                                   "set RECAP_RENDERER_DIR to a folder")
+    assert not sources.local and sources.problem
+
+
 def test_an_npm_that_never_answers_is_stopped_at_the_time_limit(tmp_path):
     """A stand-in npm that hangs (and leaves a child holding its output open): the sandbox still goes on."""
     (tmp_path / "bin").mkdir()
@@ -193,6 +203,10 @@ def test_renderer_settings_that_make_no_sense_are_refused_in_one_line():
     for bad in ("soon", "0", "-3", "99999"):
         with pytest.raises(ConfigError, match="RECAP_RENDERER_TIMEOUT"):
             install_timeout({"RECAP_RENDERER_TIMEOUT": bad})
+    out = io.StringIO()
+    with pytest.raises(ConfigError, match="RECAP_RENDERER_TIMEOUT"):  # said before the progress line, not inside it
+        fetch_renderer({"RECAP_RENDERER_TIMEOUT": "soon", "RECAP_RENDERER_DIR": "/nonexistent"}, env={}, out=out)
+    assert out.getvalue() == ""
     for bad in ("unpkg.com", "ftp://example.com", "https://"):
         with pytest.raises(ConfigError, match="RECAP_RENDERER_CDN"):
             RendererSources.resolve({"RECAP_RENDERER_CDN": bad}, installed=False)

@@ -47,7 +47,7 @@ def install_timeout(environ: Mapping[str, str]) -> float:
     except ValueError:
         seconds = 0.0
     if not 0 < seconds < 3600:
-        raise ConfigError(f"RECAP_RENDERER_TIMEOUT must be a number of seconds between 1 and 3600, not {raw!r}")
+        raise ConfigError(f"RECAP_RENDERER_TIMEOUT must be a number of seconds above 0 and below 3600, not {raw!r}")
     return seconds
 
 
@@ -83,7 +83,7 @@ def install(folder: Path, *, env: Mapping[str, str], timeout: float) -> str | No
             os.replace(staging, folder)
         return problem
     except OSError as exc:
-        return f"cannot write to {shown_path(folder.parent)} ({exc.strerror or exc}); set RECAP_RENDERER_DIR"
+        return f"cannot write to {shown_path(folder.parent)}: {exc.strerror or exc}; set RECAP_RENDERER_DIR to a folder"
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -132,6 +132,7 @@ def fetch_renderer(environ: Mapping[str, str], *, env: Mapping[str, str] | None 
     ``environ`` holds Recap's settings (``Settings.extra``), ``env`` the environment npm runs with (default:
     this process's, so ``npm_config_registry`` and proxies apply). Prints one progress line on ``out``.
     """
+    timeout = install_timeout(environ)  # a mistake in the settings is said before anything else
     sources = RendererSources.resolve(environ)
     if sources.local:
         return sources
@@ -140,7 +141,7 @@ def fetch_renderer(environ: Mapping[str, str], *, env: Mapping[str, str] | None 
     out.write(f"Fetching the card renderer (adaptivecards {pinned_versions()['adaptivecards']}) "
               f"into {shown_path(folder.parent)} … ")
     out.flush()
-    problem = install(folder, env=os.environ if env is None else env, timeout=install_timeout(environ))
+    problem = install(folder, env=os.environ if env is None else env, timeout=timeout)
     sources = RendererSources.resolve(environ, problem=problem)
     out.write("done\n" if sources.local else f"failed ({problem}); the page will load it from the CDN\n")
     out.flush()
