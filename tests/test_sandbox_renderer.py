@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
@@ -25,48 +23,37 @@ from bot.sandbox.emulator import create_emulator
 from bot.sandbox.page import RendererSources, create_page_app, fetch_renderer, serve_page
 from bot.sandbox.page.renderer_install import install_timeout
 from bot.sandbox.page.scripts import PINS_DIR, cache_folder, cache_root
-from tests.support.npm_registry import NODE_MODULES, npm_registry, packed_packages
+from tests.support.npm_registry import (
+    NODE_MODULES,
+    NPM,
+    closed_port,
+    lock_packages,
+    npm_env,
+    npm_registry,
+    packed_packages,
+)
 from tests.test_sandbox_cli import page_url, start
 
+pytest_plugins = ["tests.support.npm_registry"]  # the `packs` fixture
+
 HARNESS = Path(__file__).parent / "renderer"
-NPM = shutil.which("npm")
 AC_FILE = Path("node_modules") / "adaptivecards" / "dist" / "adaptivecards.min.js"
 MD_FILE = Path("node_modules") / "markdown-it" / "dist" / "markdown-it.min.js"
 PROGRESS = "Fetching the card renderer (adaptivecards 3.0.6) into {root} … "
 
 
-def lock_packages(folder: Path) -> dict[str, dict]:
-    """The package-lock entries of ``folder`` by package name (the root entry left out)."""
-    lock = json.loads((folder / "package-lock.json").read_text(encoding="utf-8"))
-    return {key.rpartition("node_modules/")[2]: entry for key, entry in lock["packages"].items() if key}
+def empty(folder: Path) -> bool:
+    """Whether nothing was left in ``folder`` (missing counts as empty)."""
+    return not folder.exists() or not any(folder.iterdir())
 
 
-# Every package the install fetches: the pinned ones and markdown-it's dependencies (not swiper, a peer).
-PACKAGES = [name for name, entry in lock_packages(PINS_DIR).items() if not entry.get("peer")]
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def npm_env(tmp_path: Path, registry: str, path: str | None = None) -> dict[str, str]:
-    """This process's environment for npm, with the registry given and npm's cache and config in ``tmp_path``."""
-    env = {k: v for k, v in os.environ.items() if not k.lower().startswith("npm_config_")}
-    env.update(npm_config_registry=registry, npm_config_cache=str(tmp_path / "npm-cache"),
-               npm_config_userconfig=str(tmp_path / "npmrc"), npm_config_globalconfig=str(tmp_path / "npmrc-global"))
-    if path is not None:
-        env["PATH"] = path
-    return env
-
-
-@pytest.fixture(scope="module")
-def packs(tmp_path_factory) -> dict:
-    """The renderer's packages as ``npm pack`` makes them from the tests' node_modules (needs npm)."""
-    assert NPM, "npm is needed to build the stand-in registry (it is installed here and on CI)"
-    return packed_packages(PACKAGES, tmp_path_factory.mktemp("packs"))
+def without_npm(tmp_path: Path) -> None:
+    """What a machine without npm gets instead of an install: the CDN, and the reason (the registry is not asked)."""
+    out = io.StringIO()
+    sources = fetch_renderer({"RECAP_RENDERER_DIR": str(tmp_path / "cache")},
+                             env=npm_env(tmp_path, f"http://127.0.0.1:{closed_port()}/"), out=out)
+    assert sources.problem == "npm: not found on PATH" and not sources.local
+    assert out.getvalue().endswith("failed (npm: not found on PATH); the page will load it from the CDN\n")
 
 
 def test_the_sandbox_pins_the_versions_and_hashes_of_the_test_harness():
@@ -90,6 +77,8 @@ def test_the_cache_folder_follows_the_setting_then_xdg_then_home(tmp_path, monke
 
 
 def test_a_first_run_installs_the_renderer_into_the_cache_and_the_page_serves_it(tmp_path, packs):
+    if packs is None:
+        return without_npm(tmp_path)
     settings = {"RECAP_RENDERER_DIR": str(tmp_path / "cache")}
     finished = subprocess.Popen(["true"])  # an earlier run, stopped half-way: its staging folder was left behind
     finished.wait()
@@ -127,6 +116,8 @@ def test_a_first_run_installs_the_renderer_into_the_cache_and_the_page_serves_it
 
 def test_a_tarball_that_does_not_match_the_pinned_hash_is_refused(tmp_path, packs):
     """A registry serving other bytes for adaptivecards 3.0.6 (consistently, hash and all) gets nothing installed."""
+    if packs is None:
+        return without_npm(tmp_path)
     source = tmp_path / "modules"
     shutil.copytree(NODE_MODULES / "adaptivecards", source / "adaptivecards")
     with (source / "adaptivecards" / "dist" / "adaptivecards.min.js").open("a", encoding="utf-8") as script:
@@ -137,7 +128,7 @@ def test_a_tarball_that_does_not_match_the_pinned_hash_is_refused(tmp_path, pack
         sources = fetch_renderer({"RECAP_RENDERER_DIR": str(tmp_path / "cache")},
                                  env=npm_env(tmp_path, registry.url), out=out)
     assert sources.problem == "npm: a package did not match its pinned integrity hash", out.getvalue()
-    assert not sources.local and not any((tmp_path / "cache").iterdir())
+    assert not sources.local and empty(tmp_path / "cache")
     assert out.getvalue().endswith("failed (npm: a package did not match its pinned integrity hash); "
                                    "the page will load it from the CDN\n")
 
@@ -150,7 +141,7 @@ def test_an_unreachable_registry_leaves_the_page_on_the_cdn_saying_why(tmp_path)
     expected = "npm: registry unreachable" if NPM else "npm: not found on PATH"
     assert out.getvalue() == PROGRESS.format(root=tmp_path / "cache") + \
         f"failed ({expected}); the page will load it from the CDN\n"
-    assert sources.problem == expected and not any((tmp_path / "cache").iterdir())
+    assert sources.problem == expected and empty(tmp_path / "cache")
 
     app = create_page_app(create_emulator().extensions["webex_emulator"], sources)
     with serve_page(app, "127.0.0.1", 0) as server:
@@ -193,7 +184,7 @@ def test_an_npm_that_never_answers_is_stopped_at_the_time_limit(tmp_path):
     sources = fetch_renderer({"RECAP_RENDERER_DIR": str(tmp_path / "cache"), "RECAP_RENDERER_TIMEOUT": "1"},
                              env=npm_env(tmp_path, "http://127.0.0.1:9/", path=str(tmp_path / "bin")), out=out)
     assert sources.problem == "npm: no answer within 1 s" and not sources.local
-    assert not any((tmp_path / "cache").iterdir())
+    assert empty(tmp_path / "cache")
     child = Path("/proc") / (tmp_path / "pid").read_text().strip() / "stat"
     assert not child.exists() or child.read_text().split(") ")[1].startswith("Z")  # its child was killed too
 
@@ -214,6 +205,8 @@ def test_renderer_settings_that_make_no_sense_are_refused_in_one_line():
 
 def test_recap_run_fetches_the_renderer_on_its_first_run(tmp_path, packs):
     """``recap run`` as a real process: one progress line, then the banner, and the page serves the cached copy."""
+    if packs is None:
+        return without_npm(tmp_path)
     work, cache = tmp_path / "work", tmp_path / "cache"
     work.mkdir()
     with npm_registry(packs) as registry:

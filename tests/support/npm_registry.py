@@ -4,6 +4,9 @@
 packs reproducibly, so each tarball's sha512 is the very hash the package-lock pins). ``npm_registry``
 serves them on 127.0.0.1 the way registry.npmjs.org does (``GET /<name>`` a packument, ``GET
 /<name>/-/<file>.tgz`` the tarball) and records every path asked for; point ``npm_config_registry`` at it.
+
+Also a pytest plugin (``pytest_plugins = ["tests.support.npm_registry"]``) for its ``packs`` fixture.
+PYTEST_DONT_REWRITE: test modules import it before pytest loads it as a plugin.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import shutil
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -21,7 +26,48 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pytest
+
+from bot.sandbox.page.scripts import PINS_DIR
+
 NODE_MODULES = Path(__file__).resolve().parents[1] / "renderer" / "node_modules"
+NPM = shutil.which("npm")
+
+
+def lock_packages(folder: Path) -> dict[str, dict]:
+    """The package-lock entries of ``folder`` by package name (the root entry left out)."""
+    lock = json.loads((folder / "package-lock.json").read_text(encoding="utf-8"))
+    return {key.rpartition("node_modules/")[2]: entry for key, entry in lock["packages"].items() if key}
+
+
+# Every package the sandbox's install fetches: the pinned ones and markdown-it's dependencies (not swiper, a peer).
+PACKAGES = [name for name, entry in lock_packages(PINS_DIR).items() if not entry.get("peer")]
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def npm_env(tmp_path: Path, registry: str, path: str | None = None) -> dict[str, str]:
+    """This process's environment for npm, with the registry given and npm's cache and config in ``tmp_path``."""
+    env = {k: v for k, v in os.environ.items() if not k.lower().startswith("npm_config_")}
+    env.update(npm_config_registry=registry, npm_config_cache=str(tmp_path / "npm-cache"),
+               npm_config_userconfig=str(tmp_path / "npmrc"), npm_config_globalconfig=str(tmp_path / "npmrc-global"))
+    if path is not None:
+        env["PATH"] = path
+    return env
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory) -> dict[str, Packed] | None:
+    """The sandbox's packages as ``npm pack`` makes them from the tests' node_modules; None without npm."""
+    if NPM is None:
+        return None  # the tests then check what a machine without npm gets
+    assert (NODE_MODULES / "adaptivecards").is_dir(), "tests/renderer/node_modules is missing: run .ci/install-browser"
+    return packed_packages(PACKAGES, tmp_path_factory.mktemp("packs"))
 
 
 @dataclass(frozen=True)
