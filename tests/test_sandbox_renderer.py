@@ -133,6 +133,17 @@ def test_a_tarball_that_does_not_match_the_pinned_hash_is_refused(tmp_path, pack
                                    "the page will load it from the CDN\n")
 
 
+def test_a_registry_without_a_pinned_package_is_named(tmp_path, packs):
+    if packs is None:
+        return without_npm(tmp_path)
+    partial = {name: packed for name, packed in packs.items() if name != "uc.micro"}
+    with npm_registry(partial) as registry:
+        sources = fetch_renderer({"RECAP_RENDERER_DIR": str(tmp_path / "cache")},
+                                 env=npm_env(tmp_path, registry.url), out=io.StringIO())
+    assert sources.problem == "npm: the registry has no uc.micro@2.1.0" and not sources.local
+    assert empty(tmp_path / "cache")
+
+
 def test_an_unreachable_registry_leaves_the_page_on_the_cdn_saying_why(tmp_path):
     cdn = f"http://127.0.0.1:{closed_port()}"
     settings = {"RECAP_RENDERER_DIR": str(tmp_path / "cache"), "RECAP_RENDERER_CDN": cdn}

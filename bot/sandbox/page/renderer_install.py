@@ -53,11 +53,16 @@ def install_timeout(environ: Mapping[str, str]) -> float:
 
 def npm_problem(returncode: int, output: str) -> str:
     """Why ``npm ci`` failed, in a few words, from its exit code and error output."""
-    codes = re.findall(r"\bcode (E[A-Z0-9_]+|[A-Z][A-Z0-9_]+)\b", output)
-    if any(code in _UNREACHABLE for code in codes) or re.search(r"\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN)\b", output):
+    codes = re.findall(r"\bcode:? '?([A-Z][A-Z0-9_]+)\b", output)
+    if any(code in _UNREACHABLE for code in codes):
         return "npm: registry unreachable"
-    if "EINTEGRITY" in codes or "EINTEGRITY" in output:
+    if "EINTEGRITY" in codes:
         return "npm: a package did not match its pinned integrity hash"
+    if "E404" in codes:
+        missing = re.search(r"requested resource '([^']+)' could not be found", output)
+        return f"npm: the registry has no {missing.group(1) if missing else 'copy of a pinned package'}"
+    if {"E401", "E403"} & set(codes):
+        return "npm: the registry refused access (check npm's login or token)"
     if codes:
         return f"npm: error {codes[0]}"
     lines = [line.strip() for line in output.splitlines() if line.strip()]
