@@ -61,6 +61,11 @@ def test_offline_first_run_shows_the_cards_as_text_and_says_why(chromium, tmp_pa
             assert fallback.locator("strong").first.text_content() == "Recap: what I can do"
             assert fallback.locator("code").first.text_content() == "help"
             assert "**" not in fallback.text_content() and "`" not in fallback.text_content()
+            # Meeting text stays text: the escaped title reads as typed, with no backslashes and no markup.
+            send(page, "archives")
+            picker = page.locator(".message.from-person").last.locator(".thread .card-fallback")
+            picker.get_by_text('Design review: "Q3" <b>plan</b>').wait_for()
+            assert picker.locator("b").count() == 0 and "\\" not in picker.text_content()
             page.screenshot(path=str(SHOTS / f"offline-{width}.png"), full_page=width < 1000)
         finally:
             page.close()
