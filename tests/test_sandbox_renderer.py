@@ -22,7 +22,7 @@ from bot.errors import ConfigError
 from bot.sandbox.emulator import create_emulator
 from bot.sandbox.page import RendererSources, create_page_app, fetch_renderer, serve_page
 from bot.sandbox.page.renderer_install import install_timeout
-from bot.sandbox.page.scripts import PINS_DIR, cache_folder, cache_root
+from bot.sandbox.page.scripts import PINS_DIR, cache_folder, cache_root, shown_path
 from tests.support.npm_registry import (
     NODE_MODULES,
     NPM,
@@ -74,6 +74,8 @@ def test_the_cache_folder_follows_the_setting_then_xdg_then_home(tmp_path, monke
     assert cache_root({"XDG_CACHE_HOME": str(tmp_path / "xdg"), "RECAP_RENDERER_DIR": str(tmp_path / "mine")}) == \
         tmp_path / "mine"
     assert cache_folder({"RECAP_RENDERER_DIR": str(tmp_path)}) == tmp_path / "adaptivecards-3.0.6"
+    # The progress line and the page write the home folder as ~ (shorter, and no user name on screen).
+    assert shown_path(Path.home() / ".cache" / "recap") == "~/.cache/recap" and shown_path(tmp_path) == str(tmp_path)
 
 
 def test_a_first_run_installs_the_renderer_into_the_cache_and_the_page_serves_it(tmp_path, packs):
