@@ -17,6 +17,7 @@ from bot.errors import ConfigError
 from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN
 from bot.sandbox.page import TOKEN_HEADER, serve_page
 from bot.sandbox.page.scripts import _SCRIPTS, RendererSources
+from tests.support.npm_registry import NODE_MODULES
 
 EXAMPLE = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
 GENERATED_TITLES = {"Weekly sync", "Quarterly all-hands 📣", 'Design review: "Q3" <b>plan</b>',
@@ -179,8 +180,9 @@ def test_the_page_api_refuses_what_a_person_could_not_do(sandbox, world):
 def test_the_page_loads_the_renderer_from_the_pinned_cdn_when_no_copy_is_configured(sandbox, world):
     page = requests.get(sandbox.url, timeout=10)
     assert page.status_code == 200 and "<title>Recap sandbox</title>" in page.text
-    for _, _, _, cdn_url, integrity in _SCRIPTS:
-        assert f'src="{cdn_url}" integrity="{integrity}" crossorigin="anonymous"' in page.text
+    for script in sandbox.renderer.scripts:
+        assert f'src="{script.cdn_url}" integrity="{script.integrity}" crossorigin="anonymous"' in page.text
+        assert script.cdn_url.startswith("https://unpkg.com/")
     assert "script-src 'self' https://unpkg.com;" in page.headers["Content-Security-Policy"]
     assert world["examples"][0]["command"] == "help" and any(EXAMPLE in e["command"] for e in world["examples"])
     assert {a["title"] for a in world["archives"]} == GENERATED_TITLES | {"Marcos Alonso's Personal Room"}
@@ -205,13 +207,14 @@ def test_a_configured_renderer_copy_is_served_by_the_page(tmp_path):
 
 def test_the_cdn_pins_match_the_renderer_the_tests_use():
     """The CDN URL's version and integrity hash are those of the npm copy the browser tests render with."""
-    for name, _, npm_copy, cdn_url, integrity in _SCRIPTS:
+    for script, (_, _, package, _) in zip(RendererSources.resolve({}, installed=False).scripts, _SCRIPTS, strict=True):
+        npm_copy = NODE_MODULES / package / "dist" / script.name
         if not npm_copy.is_file():
             pytest.skip("tests/renderer/node_modules is not installed (.ci/install-browser)")
         version = json.loads((npm_copy.parents[1] / "package.json").read_text(encoding="utf-8"))["version"]
-        assert f"@{version}/dist/{name}" in cdn_url
+        assert f"@{version}/dist/{script.name}" in script.cdn_url
         digest = base64.b64encode(hashlib.sha384(npm_copy.read_bytes()).digest()).decode()
-        assert integrity == f"sha384-{digest}"
+        assert script.integrity == f"sha384-{digest}"
 
 
 def test_stopping_removes_the_sandbox_folder():

@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def start(args: list[str], cwd: Path, **settings: str) -> subprocess.Popen:
     """The ``recap`` command line in a child process, with only ``settings`` for Webex and Recap in its environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBEX_", "RECAP_", "DATABASE_", "QUEUE_"))}
+    # Should the sandbox find no renderer copy and run npm, npm meets a closed loopback port, never the internet.
+    env["npm_config_registry"] = "http://127.0.0.1:9/"
     env.update(settings, PYTHONPATH=str(ROOT))
     return subprocess.Popen([sys.executable, "-c", "from bot.cli import run; run()", *args], env=env, cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

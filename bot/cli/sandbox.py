@@ -5,7 +5,8 @@ Three servers in threads of one process: the emulator (its own port, always 127.
 this machine only) and the chat page (``--host``/``--port``). The bot is set up as in production,
 only aimed at the emulator: sandbox tokens, a fresh webhook secret, ``RECAP_ADMINS`` = the
 sandbox admin, SQLite state and queue in a temporary folder; it registers its two webhooks
-through the emulator's real API with its bot token, then everything runs over HTTP. The page has
+through the emulator's real API with its bot token, then everything runs over HTTP. Before that, a first
+run installs the page's card renderer into the user cache (``bot.sandbox.page.renderer_install``). The page has
 no login: it answers only at its own address and takes changes only from itself
 (``bot.sandbox.page.guard``); a ``--host`` beyond loopback gets a warning on stderr.
 """
@@ -40,6 +41,7 @@ from bot.sandbox.page import (
     SANDBOX_RECAP_DELAY,
     RendererSources,
     create_page_app,
+    fetch_renderer,
     guard_of,
     is_loopback,
     serve_page,
@@ -160,9 +162,13 @@ def exposure_warning(host: str) -> str | None:
 
 def run_sandbox(base: Settings, *, host: str, port: int, latency_ms: int = 0,
                 echo: Callable[[str], object] = print) -> None:
-    """Start the sandbox, print the banner (and, on stderr, a warning for a non-loopback host), serve until stopped."""
+    """Start the sandbox, print the banner (and, on stderr, a warning for a non-loopback host), serve until stopped.
+
+    On a first run without a local renderer it is fetched into the user cache first (one progress line, bounded).
+    """
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    sandbox = start_sandbox(base, host=host, port=port, latency_ms=latency_ms)
+    renderer = fetch_renderer(base.extra)
+    sandbox = start_sandbox(base, host=host, port=port, latency_ms=latency_ms, renderer=renderer)
     warning = exposure_warning(host)
     if warning:
         print(warning, file=sys.stderr, flush=True)

@@ -27,7 +27,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 # "same-site" is refused too: a page on another port of localhost (any local dev server) is same-site.
 OWN_FETCHES = frozenset({"same-origin", "none"})
-CSP = ("default-src 'self'; script-src 'self' https://unpkg.com; style-src 'self' 'unsafe-inline'; "
+# Scripts from the page itself and from the renderer's CDN only (``{cdn}``: ``RendererSources.cdn_origin``).
+CSP = ("default-src 'self'; script-src 'self' {cdn}; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
        "form-action 'self'")
 
@@ -91,19 +92,23 @@ class PageGuard:
         return None
 
 
-def _protect(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+def guard_page(app: Flask, cdn_origin: str = "https://unpkg.com") -> PageGuard:
+    """Put a fresh guard (with a new token) before every route of ``app``, and the security headers after.
 
-
-def guard_page(app: Flask) -> PageGuard:
-    """Put a fresh guard (with a new token) before every route of ``app``, and the security headers after."""
+    ``cdn_origin`` is the one place besides the page itself that may serve it scripts (the renderer's CDN).
+    """
     guard = PageGuard()
+    csp = CSP.format(cdn=cdn_origin)
+
+    def protect(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = csp
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
     app.extensions["recap_sandbox_guard"] = guard
     app.before_request(guard.check)
-    app.after_request(_protect)
+    app.after_request(protect)
     return guard
 
 

@@ -45,7 +45,8 @@ def create_page_app(emulator: EmulatorState, renderer: RendererSources) -> Flask
     """The chat page as a Flask app over the emulator's state (same process, its own port: ``serve_page``)."""
     app = Flask("recap_sandbox", static_folder=None)  # the blueprint serves /static from templates/sandbox
     app.extensions["recap_sandbox"] = (emulator, renderer)
-    guard_page(app)  # before every route: the Host check, and the cross-site checks of every change
+    # Before every route: the Host check, and the cross-site checks of every change; scripts only from the CDN.
+    guard_page(app, renderer.cdn_origin)
     app.json.ensure_ascii = False
     app.register_blueprint(bp)
     app.register_blueprint(page_meetings.bp)  # POST /api/meetings/end: the "End a meeting" button
@@ -61,7 +62,8 @@ def index() -> str:
     """The chat page."""
     _, renderer = _world()
     return render_template("index.html", scripts=renderer.scripts, renderer_source=renderer.describe(),
-                           token_meta=TOKEN_META, token=guard_of(current_app).token)
+                           renderer_fallback=renderer.fallback_note(), token_meta=TOKEN_META,
+                           token=guard_of(current_app).token)
 
 
 @bp.get("/vendor/<name>")

@@ -45,9 +45,31 @@
 
   // markdown-it with html:false escapes every tag in the source; links open in a new tab.
   function markdownInto(node, text) {
-    if (!md) { node.textContent = text; node.classList.add("plain"); return; }
+    if (!md) { basicMarkdownInto(node, text); return; }
     node.innerHTML = md.render(text);
     node.querySelectorAll("a[href]").forEach((a) => { a.target = "_blank"; a.rel = "noopener noreferrer"; });
+  }
+
+  // Without markdown-it (offline, no local copy) the marks Recap uses are drawn by hand, with DOM nodes only:
+  // **bold**, `code`, backslash escapes and "- " bullets; anything else stays as it was typed.
+  const MARKS = /\\([!-\/:-@[-`{-~])|`([^`\n]*)`|\*\*((?:\\[^\n]|[^*\n])+?)\*\*/g;
+  const unescape = (text) => text.replace(/\\([!-\/:-@[-`{-~])/g, "$1");
+
+  function basicMarkdownInto(node, text) {
+    text.split("\n").forEach((line, index) => {
+      if (index) node.appendChild(document.createTextNode("\n"));
+      const bulleted = line.replace(/^(\s*)[-*] /, "$1• ");
+      let last = 0;
+      for (const mark of bulleted.matchAll(MARKS)) {
+        node.appendChild(document.createTextNode(bulleted.slice(last, mark.index)));
+        if (mark[1] !== undefined) node.appendChild(document.createTextNode(mark[1]));
+        else if (mark[2] !== undefined) node.appendChild(el("code", null, mark[2]));
+        else node.appendChild(el("strong", null, unescape(mark[3])));
+        last = mark.index + mark[0].length;
+      }
+      node.appendChild(document.createTextNode(bulleted.slice(last)));
+    });
+    node.classList.add("plain");
   }
 
   function setUpRenderer() {
@@ -312,10 +334,10 @@
 
   function warnAboutRenderer() {
     if (AC) return;
+    // The server wrote why (npm could not install it, the CDN did not answer, ...): data-renderer-fallback.
     const box = $("renderer-warning");
-    box.textContent = "The Adaptive Cards renderer did not load (" + (document.body.dataset.rendererSource || "") +
-      "), so cards are shown as their text fallback. Offline? Point RECAP_ADAPTIVECARDS_JS at a local " +
-      "adaptivecards.min.js and restart.";
+    box.textContent = document.body.dataset.rendererFallback ||
+      "Cards are shown as text: the card renderer did not load.";
     box.hidden = false;
   }
 
