@@ -1,4 +1,4 @@
-"""The meeting API: archives, meeting instances and post-meeting chats, as typed records (archives also as a stream)."""
+"""The meeting API: archives, instances, post-meeting chats and insights, as typed records (archives also streamed)."""
 
 from bot.meetings.api import (
     archive_body,
@@ -8,6 +8,33 @@ from bot.meetings.api import (
     list_meeting_chats,
     span_windows,
     stream_archive,
+)
+from bot.meetings.htmltext import html_to_text
+from bot.meetings.insights import (
+    LABELS,
+    SOURCES,
+    Fetched,
+    Invitee,
+    MeetingSummary,
+    Outcome,
+    Recording,
+    Speaker,
+    Speakers,
+    TalkTime,
+    count_invited,
+    no_shows,
+    parse_invitee,
+    parse_recording,
+    parse_summary,
+)
+from bot.meetings.insights_api import (
+    LATE_WINDOW,
+    Insights,
+    fetch_insights,
+    fetch_invitees,
+    fetch_recordings,
+    fetch_speakers,
+    fetch_summary,
 )
 from bot.meetings.parse import (
     assemble_archive,
@@ -44,6 +71,29 @@ from bot.meetings.records import (
 from bot.meetings.stream import ArchiveCollector, ArchiveSink, BinarySource, feed_archive, parse_archive_stream
 
 __all__ = [
+    "LABELS",
+    "SOURCES",
+    "Fetched",
+    "Invitee",
+    "MeetingSummary",
+    "Outcome",
+    "Recording",
+    "Speaker",
+    "Speakers",
+    "TalkTime",
+    "count_invited",
+    "no_shows",
+    "parse_invitee",
+    "parse_recording",
+    "parse_summary",
+    "LATE_WINDOW",
+    "Insights",
+    "fetch_insights",
+    "fetch_invitees",
+    "fetch_recordings",
+    "fetch_speakers",
+    "fetch_summary",
+    "html_to_text",
     "ARCHIVE_ID",
     "Archive",
     "ArchiveChat",
