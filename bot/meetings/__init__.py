@@ -68,9 +68,27 @@ from bot.meetings.records import (
     Question,
     SystemInfo,
 )
+from bot.meetings.resolve import (
+    ArchiveHead,
+    Resolution,
+    archive_for_instance,
+    archive_head,
+    instance_for_archive,
+    resolve,
+    same_host,
+    same_title,
+)
 from bot.meetings.stream import ArchiveCollector, ArchiveSink, BinarySource, feed_archive, parse_archive_stream
 
 __all__ = [
+    "ArchiveHead",
+    "Resolution",
+    "archive_for_instance",
+    "archive_head",
+    "instance_for_archive",
+    "resolve",
+    "same_host",
+    "same_title",
     "LABELS",
     "SOURCES",
     "Fetched",
