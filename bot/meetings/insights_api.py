@@ -51,12 +51,17 @@ from bot.webex import WebexClient, segment
 LATE_WINDOW = timedelta(hours=1)
 WORKERS = 4  # one thread per source at most
 PAGE = 100
-SCOPES = {("summary", "compliance"): "spark-compliance:meetings_read",
-          ("speakers", "compliance"): "spark-compliance:meetings_read",
-          ("speakers", "admin"): "meeting:admin_transcripts_read",
-          ("recording", "admin"): "meeting:admin_recordings_read",
-          ("recording", "compliance"): "spark-compliance:meetings_read",
-          ("invitees", "admin"): "meeting:admin_schedule_read"}
+SCOPE = "the {role} credential is missing the scope ({scope})"
+REFUSALS = {  # why a 403 happened, by source and credential (webex-api-notes §8f)
+    ("summary", "compliance"): SCOPE.format(role="compliance", scope="spark-compliance:meetings_read"),
+    ("summary", "admin"): "an admin credential may not read AI summaries; the compliance credential can",
+    ("speakers", "compliance"): SCOPE.format(role="compliance", scope="spark-compliance:meetings_read"),
+    ("speakers", "admin"): "an admin credential may not read transcript snippets; the compliance credential can",
+    ("recording", "admin"): SCOPE.format(role="admin", scope="meeting:admin_recordings_read"),
+    ("recording", "compliance"): SCOPE.format(role="compliance", scope="spark-compliance:meetings_read"),
+    ("invitees", "admin"): SCOPE.format(role="admin", scope="meeting:admin_schedule_read"),
+    ("invitees", "compliance"): "a compliance credential may not read invitees; the admin credential can",
+}
 
 
 @dataclass(frozen=True)
@@ -111,9 +116,7 @@ def _failure(source: str, role: str, exc: WebexError) -> Outcome:
     if isinstance(exc, WebexAuthError):
         if exc.status == 401:
             return Outcome(source, FORBIDDEN, f"the {role} credential was refused (invalid or expired)")
-        scope = SCOPES.get((source, role))
-        return Outcome(source, FORBIDDEN, f"the {role} credential is missing the scope ({scope})" if scope
-                       else f"the {role} credential may not read it")
+        return Outcome(source, FORBIDDEN, REFUSALS.get((source, role), f"the {role} credential may not read it"))
     if isinstance(exc, WebexNotFound):
         return Outcome(source, NOT_FOUND, "the feature is off, or Webex kept none for this meeting")
     if isinstance(exc, WebexRetryLater):
