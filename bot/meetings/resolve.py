@@ -8,9 +8,10 @@ Archives name no meeting (webex-api-notes §8a), so both directions match by tit
   archive's host whose start is nearest the archive's start wins (``hostEmail`` also lists meetings
   the host was only invited to, hence the host check).
 - **instance → archive**: the archive summaries created in ``[end − 5 min, end + 6 h]`` on the
-  meeting's site (the window ``bot.recaps.matching`` uses for automatic recaps), same title, created
-  nearest the meeting's end; the first of up to ``MAX_CANDIDATES`` whose archive names the same host
-  (read from the head of its detail report, the rest of the body left unread).
+  meeting's site (the window ``bot.recaps.matching`` uses for automatic recaps), same title; of the
+  ``MAX_CANDIDATES`` created nearest the meeting's end, the one whose archive names the same host and
+  whose start and end are nearest the meeting's (read from the head of its detail report, the rest of
+  the body left unread): two same-titled meetings of one host may overlap.
 """
 
 from __future__ import annotations
@@ -145,10 +146,20 @@ def archive_for_instance(admin: WebexClient, meeting: Meeting, *, now: datetime 
     summaries = list_archive_summaries(admin, lower, upper, site_url=meeting.site_url)
     same = [s for s in summaries if s.created and same_title(s.title, meeting.title)]
     same.sort(key=lambda s: (abs((s.created - meeting.end).total_seconds()), s.archive_id))
+    best, best_gap = None, None
     for summary in same[:MAX_CANDIDATES]:
-        if same_host(archive_head(admin, summary.archive_id).host_email, meeting.host_email):
-            return summary
-    return None
+        head = archive_head(admin, summary.archive_id)
+        if not same_host(head.host_email, meeting.host_email):
+            continue
+        gap = _gap(head.start, meeting.start) + _gap(head.end, meeting.end)
+        if best_gap is None or gap < best_gap:
+            best, best_gap = summary, gap
+    return best
+
+
+def _gap(a: datetime | None, b: datetime | None) -> float:
+    """Seconds between two times (a day when either is unknown, so a known match is preferred)."""
+    return abs((a - b).total_seconds()) if a and b else 86_400.0
 
 
 def resolve(admin: WebexClient, typed_id: str, *, now: datetime | None = None) -> Resolution:
