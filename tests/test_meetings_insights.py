@@ -106,7 +106,19 @@ def test_talk_time_is_summed_over_several_snippet_pages(emulator, clients):
     assert [s.talk_ms for s in speakers.speakers] == sorted(expected.values(), reverse=True)
     assert sum(s.share for s in speakers.speakers) == pytest.approx(1.0)
     assert {s.name: s.email for s in speakers.speakers}["Guest Gil"] is None
-    assert sum(s.snippets for s in speakers.speakers) == 250
+    assert sum(s.snippets for s in speakers.speakers) == 250 and speakers.complete
+
+
+def test_a_full_last_snippet_page_without_a_next_link_is_flagged_as_maybe_short(emulator, clients):
+    _, state = emulator
+    _, meeting = weekly_sync(state)
+    snippets = [{"id": f"t_{i}", "text": "…", "personName": "Ana", "personEmail": "ana@example.com",
+                 "offsetMillisecond": i * 1_000, "durationMillisecond": 500} for i in range(100)]
+    state.insights.set_insights(meeting.id, snippets=snippets)
+    speakers = fetch_speakers(clients.compliance, meeting.id).value
+    assert (speakers.total_ms, speakers.complete) == (50_000, False)  # Webex declares no paging for snippets
+    state.insights.set_insights(meeting.id, snippets=snippets[:99])
+    assert fetch_speakers(clients.compliance, meeting.id).value.complete
 
 
 def test_recordings_and_invitees_with_the_admin_credential(emulator, clients):

@@ -90,6 +90,7 @@ class Speakers:
     transcript_id: str
     speakers: tuple[Speaker, ...]
     total_ms: int
+    complete: bool = True  # False when Webex may hold more snippets than it paged (see ``fetch_speakers``)
 
     @property
     def count(self) -> int:
@@ -172,13 +173,13 @@ class TalkTime:
         person[2] += int(duration)
         person[3] += 1
 
-    def result(self) -> Speakers:
+    def result(self, *, complete: bool = True) -> Speakers:
         """Every speaker, most talk time first (then by name), with their share of the total."""
         total = sum(p[2] for p in self._people.values())
         speakers = [Speaker(name or "(unknown speaker)", email, ms, ms / total if total else 0.0, count)
                     for name, email, ms, count in self._people.values()]
         speakers.sort(key=lambda s: (-s.talk_ms, s.name.casefold()))
-        return Speakers(self.transcript_id, tuple(speakers), total)
+        return Speakers(self.transcript_id, tuple(speakers), total, complete)
 
 
 def _name_email(person: Any) -> tuple[str, str | None]:

@@ -155,7 +155,11 @@ def fetch_summary(client: WebexClient, meeting_id: str, *, ended: datetime | Non
 def fetch_speakers(client: WebexClient, meeting_id: str, *, host_email: str | None = None,
                    ended: datetime | None = None, now: datetime | None = None,
                    late_window: timedelta = LATE_WINDOW) -> Fetched[Speakers]:
-    """Talk time per speaker from the transcript's snippets, walked page by page (never all held)."""
+    """Talk time per speaker from the transcript's snippets, walked page by page (never all held).
+
+    Pages follow Webex's ``Link`` header; the spec declares none for snippets, so when the last page
+    came back full with no next link, ``Speakers.complete`` is False (the counts may be short).
+    """
     params = {"meetingId": meeting_id}
     if host_email and client.role == "admin":
         params["hostEmail"] = host_email
@@ -168,11 +172,14 @@ def fetch_speakers(client: WebexClient, meeting_id: str, *, host_email: str | No
                 return Fetched(None, Outcome("speakers", EMPTY, "the transcript was deleted"))
             none = "Webex has no transcript for this meeting"
             return Fetched(None, _empty("speakers", ended, now, late_window, none))
-        tally = TalkTime(str(chosen["id"]))
-        for snippet in client.paginate(f"meetingTranscripts/{segment(chosen['id'])}/snippets", page_size=PAGE):
-            if isinstance(snippet, dict):
-                tally.add(snippet)
-        speakers = tally.result()
+        tally, last = TalkTime(str(chosen["id"])), 0
+        for page in client.pages(f"meetingTranscripts/{segment(chosen['id'])}/snippets", {"max": PAGE}):
+            for snippet in page:
+                if isinstance(snippet, dict):
+                    tally.add(snippet)
+            last = len(page)
+        # The spec declares no paging for snippets: a full last page without a next link may hide more.
+        speakers = tally.result(complete=last < PAGE)
         if not speakers.count:
             return Fetched(None, _empty("speakers", ended, now, late_window, "the transcript holds no speech"))
         return Fetched(speakers, Outcome("speakers", OK))
