@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -18,6 +19,8 @@ from bot.meetings import (
     fetch_summary,
     get_archive,
     html_to_text,
+    insights_from_json,
+    insights_to_json,
     no_shows,
     parse_meeting,
 )
@@ -138,6 +141,8 @@ def test_fetch_insights_puts_every_source_together(emulator, clients):
     archive = get_archive(clients.admin, archive_id)
     insights = fetch_insights(clients, meeting, participants=archive.participants)
     assert [o.status for o in insights.outcomes] == ["ok"] * 4 and insights.unavailable_line() == ""
+    stored = json.loads(json.dumps(insights_to_json(insights)))  # kept once, read back by every button
+    assert insights_from_json(stored) == insights
     assert insights.summary.action_items and insights.speakers.count >= 2 and insights.recording.playback_url
     came = {p.display_name for p in archive.participants}
     assert 2 <= len(insights.no_shows) <= 4 and not {i.display_name for i in insights.no_shows} & came
@@ -155,6 +160,11 @@ def test_only_an_admin_credential_gets_recordings_and_no_shows(emulator, clients
     only_compliance = fetch_insights(SimpleNamespace(admin=None, compliance=clients.compliance), meeting)
     assert only_compliance.recording is not None and only_compliance.summary is not None
     assert only_compliance.outcome("invitees").status == "no_credential"
+    assert insights_from_json(insights_to_json(only_admin)) == only_admin
+    with pytest.raises(ValueError):
+        insights_from_json({**insights_to_json(only_admin), "format": 0})
+    with pytest.raises(ValueError):
+        insights_from_json({"format": 1, "meeting_id": "x"})
 
 
 def test_an_admin_token_reading_summaries_or_snippets_is_told_why(emulator, clients):

@@ -36,6 +36,7 @@ from bot.meetings.insights_api import (
     fetch_speakers,
     fetch_summary,
 )
+from bot.meetings.insights_codec import insights_from_json, insights_to_json
 from bot.meetings.parse import (
     assemble_archive,
     normalise_poll_type,
@@ -81,6 +82,8 @@ from bot.meetings.resolve import (
 from bot.meetings.stream import ArchiveCollector, ArchiveSink, BinarySource, feed_archive, parse_archive_stream
 
 __all__ = [
+    "insights_from_json",
+    "insights_to_json",
     "ArchiveHead",
     "Resolution",
     "archive_for_instance",
