@@ -11,12 +11,8 @@ from bot.meetings.api import (
 )
 from bot.meetings.htmltext import html_to_text
 from bot.meetings.insights import (
-    LABELS,
-    SOURCES,
-    Fetched,
     Invitee,
     MeetingSummary,
-    Outcome,
     Recording,
     Speaker,
     Speakers,
@@ -37,6 +33,7 @@ from bot.meetings.insights_api import (
     fetch_summary,
 )
 from bot.meetings.insights_codec import insights_from_json, insights_to_json
+from bot.meetings.outcomes import LABELS, SOURCES, Fetched, Outcome
 from bot.meetings.parse import (
     assemble_archive,
     normalise_poll_type,

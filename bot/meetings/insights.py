@@ -1,8 +1,7 @@
 """Insight records: the AI summary, talk time per speaker, recordings, invitees and no-shows, and per-source outcomes.
 
-Each optional source (``SOURCES``) ends in an ``Outcome``: ``ok``, or why it is not there, in plain
-words a card can show after "AI summary: not available (…)". ``bot.meetings.insights_api`` fetches
-them; this module parses and counts. The summary's note arrives as HTML and is kept here as plain text
+``bot.meetings.insights_api`` fetches them (each source ending in a ``bot.meetings.outcomes.Outcome``);
+this module parses and counts. The summary's note arrives as HTML and is kept here as plain text
 (``bot.meetings.htmltext``): meeting text, to be escaped like any other.
 """
 
@@ -11,54 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from bot.meetings.htmltext import html_to_text
 from bot.meetings.parse import parse_time
-
-T = TypeVar("T")
-SOURCES = ("summary", "speakers", "recording", "invitees")
-LABELS = {"summary": "AI summary", "speakers": "Speakers", "recording": "Recording", "invitees": "Invitees"}
-# Outcome statuses: ``ok`` and the reasons a source is left out.
-OK, NO_CREDENTIAL, FORBIDDEN, NOT_FOUND, EMPTY, NOT_READY, RETRY_LATER, FAILED = (
-    "ok", "no_credential", "forbidden", "not_found", "empty", "not_ready", "retry_later", "failed")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How fetching one source went: ``status`` (``ok`` or a reason it is missing) and ``reason`` in plain words."""
-
-    source: str
-    status: str
-    reason: str = ""
-    retry_after: float | None = None  # seconds Webex asked to wait (``retry_later``)
-
-    @property
-    def available(self) -> bool:
-        """Whether the source's data is there."""
-        return self.status == OK
-
-    @property
-    def pending(self) -> bool:
-        """Whether asking again later may help (not ready yet, or Webex asked to wait)."""
-        return self.status in (NOT_READY, RETRY_LATER)
-
-    def line(self) -> str:
-        """``AI summary: not available (the compliance credential is missing the scope …)`` (or ``…: ok``)."""
-        label = LABELS.get(self.source, self.source)
-        if self.available:
-            return f"{label}: ok"
-        if self.status == NOT_READY:
-            return f"{label}: not ready yet"
-        return f"{label}: not available ({self.reason})" if self.reason else f"{label}: not available"
-
-
-@dataclass(frozen=True)
-class Fetched(Generic[T]):
-    """What a fetch gives: the value (None unless the outcome is ``ok``) and the outcome."""
-
-    value: T | None
-    outcome: Outcome
 
 
 @dataclass(frozen=True)

@@ -20,21 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.errors import WebexAuthError, WebexBadRequest, WebexError, WebexNotFound, WebexRetryLater
+from bot.errors import WebexError
 from bot.meetings.insights import (
-    EMPTY,
-    FAILED,
-    FORBIDDEN,
-    NO_CREDENTIAL,
-    NOT_FOUND,
-    NOT_READY,
-    OK,
-    RETRY_LATER,
-    SOURCES,
-    Fetched,
     Invitee,
     MeetingSummary,
-    Outcome,
     Recording,
     Speakers,
     TalkTime,
@@ -44,6 +33,7 @@ from bot.meetings.insights import (
     parse_recording,
     parse_summary,
 )
+from bot.meetings.outcomes import EMPTY, NO_CREDENTIAL, OK, SOURCES, Fetched, Outcome, empty, failure
 from bot.meetings.records import Meeting
 from bot.webex import WebexClient, segment
 
@@ -51,17 +41,6 @@ from bot.webex import WebexClient, segment
 LATE_WINDOW = timedelta(hours=1)
 WORKERS = 4  # one thread per source at most
 PAGE = 100
-SCOPE = "the {role} credential is missing the scope ({scope})"
-REFUSALS = {  # why a 403 happened, by source and credential (webex-api-notes §8f)
-    ("summary", "compliance"): SCOPE.format(role="compliance", scope="spark-compliance:meetings_read"),
-    ("summary", "admin"): "an admin credential may not read AI summaries; the compliance credential can",
-    ("speakers", "compliance"): SCOPE.format(role="compliance", scope="spark-compliance:meetings_read"),
-    ("speakers", "admin"): "an admin credential may not read transcript snippets; the compliance credential can",
-    ("recording", "admin"): SCOPE.format(role="admin", scope="meeting:admin_recordings_read"),
-    ("recording", "compliance"): SCOPE.format(role="compliance", scope="spark-compliance:meetings_read"),
-    ("invitees", "admin"): SCOPE.format(role="admin", scope="meeting:admin_schedule_read"),
-    ("invitees", "compliance"): "a compliance credential may not read invitees; the admin credential can",
-}
 
 
 @dataclass(frozen=True)
@@ -101,37 +80,11 @@ class Insights:
         return "; ".join(o.line() for o in self.unavailable)
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
-
-
-def _empty(source: str, ended: datetime | None, now: datetime | None, late_window: timedelta, what: str) -> Outcome:
-    if ended is not None and _now(now) - ended < late_window:
-        return Outcome(source, NOT_READY, "not ready yet")
-    return Outcome(source, EMPTY, what)
-
-
-def _failure(source: str, role: str, exc: WebexError) -> Outcome:
-    """The outcome of a refused call, in plain words."""
-    if isinstance(exc, WebexAuthError):
-        if exc.status == 401:
-            return Outcome(source, FORBIDDEN, f"the {role} credential was refused (invalid or expired)")
-        return Outcome(source, FORBIDDEN, REFUSALS.get((source, role), f"the {role} credential may not read it"))
-    if isinstance(exc, WebexNotFound):
-        return Outcome(source, NOT_FOUND, "the feature is off, or Webex kept none for this meeting")
-    if isinstance(exc, WebexRetryLater):
-        return Outcome(source, RETRY_LATER, "Webex asked to wait (rate limit or a passing fault)", exc.retry_after)
-    if isinstance(exc, WebexBadRequest):
-        said = getattr(exc, "webex_message", None)
-        return Outcome(source, FAILED, f"Webex refused the request ({said})" if said else "Webex refused the request")
-    return Outcome(source, FAILED, "Webex did not answer properly")
-
-
 def _guarded(source: str, client: WebexClient, fetch: Callable[[], Fetched]) -> Fetched:
     try:
         return fetch()
     except WebexError as exc:
-        return Fetched(None, _failure(source, client.role, exc))
+        return Fetched(None, failure(source, client.role, exc))
 
 
 def fetch_summary(client: WebexClient, meeting_id: str, *, ended: datetime | None = None,
@@ -147,7 +100,7 @@ def fetch_summary(client: WebexClient, meeting_id: str, *, ended: datetime | Non
             return Fetched(kept, Outcome("summary", OK))
         if summaries:
             return Fetched(None, Outcome("summary", EMPTY, "the AI summary was deleted"))
-        return Fetched(None, _empty("summary", ended, now, late_window, "Webex has no AI summary for this meeting"))
+        return Fetched(None, empty("summary", ended, now, late_window, "Webex has no AI summary for this meeting"))
 
     return _guarded("summary", client, fetch)
 
@@ -171,7 +124,7 @@ def fetch_speakers(client: WebexClient, meeting_id: str, *, host_email: str | No
             if transcripts:
                 return Fetched(None, Outcome("speakers", EMPTY, "the transcript was deleted"))
             none = "Webex has no transcript for this meeting"
-            return Fetched(None, _empty("speakers", ended, now, late_window, none))
+            return Fetched(None, empty("speakers", ended, now, late_window, none))
         tally, last = TalkTime(str(chosen["id"])), 0
         for page in client.pages(f"meetingTranscripts/{segment(chosen['id'])}/snippets", {"max": PAGE}):
             for snippet in page:
@@ -181,7 +134,7 @@ def fetch_speakers(client: WebexClient, meeting_id: str, *, host_email: str | No
         # The spec declares no paging for snippets: a full last page without a next link may hide more.
         speakers = tally.result(complete=last < PAGE)
         if not speakers.count:
-            return Fetched(None, _empty("speakers", ended, now, late_window, "the transcript holds no speech"))
+            return Fetched(None, empty("speakers", ended, now, late_window, "the transcript holds no speech"))
         return Fetched(speakers, Outcome("speakers", OK))
 
     return _guarded("speakers", client, fetch)
@@ -197,7 +150,7 @@ def fetch_recordings(client: WebexClient, meeting_id: str, *, ended: datetime | 
         found = [r for r in (parse_recording(i) for i in items if isinstance(i, dict))
                  if r.status == "available" and r.playback_url and r.meeting_id in ("", meeting_id)]
         if not found:
-            return Fetched(None, _empty("recording", ended, now, late_window, "the meeting was not recorded"))
+            return Fetched(None, empty("recording", ended, now, late_window, "the meeting was not recorded"))
         floor = datetime.min.replace(tzinfo=UTC)
         return Fetched(tuple(sorted(found, key=lambda r: r.recorded or floor)), Outcome("recording", OK))
 
@@ -216,7 +169,7 @@ def fetch_invitees(client: WebexClient, meeting_id: str, *, host_email: str | No
         invitees = tuple(parse_invitee(i) for i in client.paginate("meetingInvitees", params, page_size=PAGE)
                          if isinstance(i, dict))
         if not invitees:
-            return Fetched(None, _empty("invitees", ended, now, late_window, "nobody was invited by name"))
+            return Fetched(None, empty("invitees", ended, now, late_window, "nobody was invited by name"))
         return Fetched(invitees, Outcome("invitees", OK))
 
     return _guarded("invitees", client, fetch)

@@ -10,8 +10,9 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from bot.meetings.insights import Invitee, MeetingSummary, Outcome, Recording, Speaker, Speakers
+from bot.meetings.insights import Invitee, MeetingSummary, Recording, Speaker, Speakers
 from bot.meetings.insights_api import Insights
+from bot.meetings.outcomes import Outcome
 from bot.meetings.parse import parse_time
 
 FORMAT = 1  # bump when the shape changes: stored insights of another format are fetched again
