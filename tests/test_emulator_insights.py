@@ -181,6 +181,8 @@ def test_each_switch_makes_a_source_forbidden_missing_empty_or_late(emulator, so
     assert read(now).json()["items"]
     switch(server, source=source, mode="forbidden", meetingId=now["id"])
     assert read(now).status_code == 403 and read(old).status_code == 200  # one meeting's switch wins
+    shown = requests.get(server.url + "/_emulator/state", timeout=10).json()["insightSwitches"]
+    assert {"source": source, "meetingId": now["id"], "mode": "forbidden", "lateSeconds": 0.0} in shown
     assert requests.delete(server.url + "/_emulator/insights/switches", timeout=10).status_code == 204
     assert read(now).status_code == 200
 

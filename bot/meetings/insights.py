@@ -1,4 +1,4 @@
-"""Insight records: the AI summary, talk time per speaker, recordings, invitees and no-shows, and per-source outcomes.
+"""Insight records: the AI summary, talk time per speaker, recordings, invitees and no-shows.
 
 ``bot.meetings.insights_api`` fetches them (each source ending in a ``bot.meetings.outcomes.Outcome``);
 this module parses and counts. The summary's note arrives as HTML and is kept here as plain text

@@ -66,6 +66,9 @@ def overview() -> Response:
                    rooms=[{"id": r["id"], "title": r["title"], "type": r["type"]} for r in emulator.rooms.values()],
                    archives={a: emulator.archive_meetings.get(a) for a in emulator.archives},
                    meetings=list(emulator.meetings), latencyMs=emulator.latency_ms,
+                   insightSwitches=[{"source": source, "meetingId": meeting_id, "mode": switch.mode,
+                                     "lateSeconds": switch.late_seconds}
+                                    for (source, meeting_id), switch in emulator.insights.switches.items()],
                    rateLimit=emulator.rate_limit.describe() if emulator.rate_limit else None)
 
 
