@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -147,6 +148,35 @@ def test_fetch_insights_puts_every_source_together(emulator, clients):
     came = {p.display_name for p in archive.participants}
     assert 2 <= len(insights.no_shows) <= 4 and not {i.display_name for i in insights.no_shows} & came
     assert insights.invited == len(insights.invitees) and not insights.pending
+
+
+class MeetingClient(WebexClient):
+    """A real client whose first request on each thread waits until every source's first request is in flight.
+
+    Not a mock: requests still go to the emulator. A ``fetch_insights`` that fetched one source after
+    another would leave the barrier short and break it, failing the test.
+    """
+
+    def __init__(self, *args, barrier: threading.Barrier, **kw):
+        super().__init__(*args, **kw)
+        self.barrier, self.seen = barrier, threading.local()
+
+    def request(self, *args, **kw):
+        if not getattr(self.seen, "waited", False):
+            self.seen.waited = True
+            self.barrier.wait(timeout=30)
+        return super().request(*args, **kw)
+
+
+def test_the_four_sources_are_fetched_at_once_on_bounded_threads(emulator):
+    server, state = emulator
+    _, meeting = weekly_sync(state)
+    barrier = threading.Barrier(4)
+    both = SimpleNamespace(admin=MeetingClient(server.api_url, SANDBOX_ADMIN_TOKEN, role="admin", barrier=barrier),
+                           compliance=MeetingClient(server.api_url, SANDBOX_COMPLIANCE_TOKEN, role="compliance",
+                                                    barrier=barrier))
+    insights = fetch_insights(both, meeting)
+    assert not barrier.broken and all(o.available for o in insights.outcomes)
 
 
 def test_only_an_admin_credential_gets_recordings_and_no_shows(emulator, clients):
