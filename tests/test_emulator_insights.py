@@ -89,6 +89,18 @@ def test_snippets_are_spoken_by_attendees_inside_the_meeting_in_order(emulator):
         assert before["offsetMillisecond"] + before["durationMillisecond"] <= after["offsetMillisecond"]
     assert snippets[-1]["offsetMillisecond"] + snippets[-1]["durationMillisecond"] <= length
     assert all(2_000 <= s["durationMillisecond"] <= 40_000 for s in snippets)
+    assert length // 5 <= sum(s["durationMillisecond"] for s in snippets) <= length  # people talk, not all at once
+
+
+def test_the_documented_example_meeting_has_insights_from_its_own_archive(emulator):
+    server, state = emulator
+    archive = next(a for a in state.archives.values() if a["archiveId"] == DOC_ARCHIVE)
+    meeting = state.meeting_for_archive(DOC_ARCHIVE)
+    got = insights_of(server, meeting)
+    note = got["summary"][0]["notes"]["content"]
+    assert archive["title"].replace("'", "&#x27;") in note and archive["hostDisplayName"] in note
+    assert {s["personName"] for s in got["snippets"]} <= {name for name, _ in attendees_of(archive)}
+    assert got["recordings"][0]["topic"] == archive["title"] and len(got["invitees"]) >= 3
 
 
 def test_one_recording_with_a_loopback_safe_playback_link_and_invitees_with_no_shows(emulator):

@@ -88,6 +88,15 @@ def test_a_generated_summary_reads_as_lines(emulator, clients):
     assert 3 <= len(summary.action_items) <= 6
 
 
+def test_meeting_text_escaped_into_the_note_reads_back_verbatim(emulator, clients):
+    _, state = emulator
+    archive = next(a for a in state.archives.values() if a["title"].startswith("Design review"))
+    meeting = parse_meeting(state.meeting_for_archive(archive["archiveId"]))
+    note = fetch_summary(clients.compliance, meeting.id).value.note
+    host = archive["hostDisplayName"]  # Zoë "Zed" O'Brien
+    assert note.splitlines()[0].startswith(f'The meeting Design review: "Q3" <b>plan</b>, hosted by {host}')
+
+
 def test_talk_time_is_summed_over_several_snippet_pages(emulator, clients):
     _, state = emulator
     _, meeting = weekly_sync(state)
