@@ -210,3 +210,15 @@ def test_switches_and_replacements_refuse_nonsense(emulator):
     assert requests.put(url, json={"polls": []}, timeout=10).status_code == 400
     assert requests.put(url, json={"recording": None}, timeout=10).status_code == 204
     assert get(server, "admin/recordings", "admin", meetingId=meeting["id"]).json() == {"items": []}
+
+
+def test_a_command_line_value_sets_the_switches():
+    store = create_emulator(seed=False).extensions["webex_emulator"].insights
+    store.apply_spec("summaries=forbidden, recordings=late:600,all=empty,invitees=late")
+    assert store.switch("summaries", "any").mode == "empty"  # later parts win, "all" included
+    assert (store.switch("invitees", None).mode, store.switch("invitees", None).late_seconds) == ("late", 900.0)
+    store.apply_spec("recordings=late:600")
+    assert store.switch("recordings", "m").late_seconds == 600.0
+    for wrong in ("summaries", "summaries=sometimes", "polls=missing", "recordings=missing:5", "invitees=late:soon"):
+        with pytest.raises(ValueError):
+            store.apply_spec(wrong)

@@ -29,6 +29,7 @@ from bot.sandbox.generator import generate_insights
 SOURCES = ("summaries", "transcripts", "recordings", "invitees")
 MODES = ("ok", "forbidden", "missing", "empty", "late")
 PARTS = ("summary", "transcript", "snippets", "recording", "invitees")
+DEFAULT_LATE_SECONDS = 900.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,23 @@ class InsightStore:
         with self.lock:
             for name in SOURCES if source == "all" else (source,):
                 self.switches[(name, meeting_id)] = InsightSwitch(mode, float(late_seconds))
+
+    def apply_spec(self, spec: str) -> None:
+        """Set switches from a command-line value: ``summaries=forbidden,recordings=late:600,invitees=missing``.
+
+        ``late`` takes its seconds after a colon (default 900: Webex's usual quarter of an hour); ``all``
+        names every source. A ``ValueError`` says what is wrong.
+        """
+        for part in filter(None, (p.strip() for p in spec.split(","))):
+            source, equals, mode = part.partition("=")
+            mode, _, seconds = mode.partition(":")
+            if not equals or (seconds and mode != "late"):
+                raise ValueError(f"{part!r}: expected source=mode (late:SECONDS for late)")
+            try:
+                late = float(seconds) if seconds else DEFAULT_LATE_SECONDS
+            except ValueError:
+                raise ValueError(f"{part!r}: the seconds after late: must be a number") from None
+            self.set_switch(source.strip(), mode.strip(), late_seconds=late)
 
     def clear_switches(self) -> None:
         """Every source back to ``ok``."""
