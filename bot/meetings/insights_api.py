@@ -9,7 +9,14 @@ Every ``fetch_*`` returns a ``Fetched``: the value, or None and an ``Outcome`` s
 (403 → the credential lacks the scope, 404 → the feature is off or Webex kept none, an empty list →
 none, or "not ready yet" within ``late_window`` of the meeting's end, 429/5xx → asked to wait). They never
 raise a ``WebexError``. ``fetch_insights`` runs the four on a small thread pool (every client is paced
-by its credential's budget) and returns one ``Insights``.
+by its credential's budget) and returns one ``Insights``; ``bot.meetings.insights_codec`` keeps it as
+JSON. From a typed id to insights::
+
+    found = resolve(clients.admin, typed_id)            # bot.meetings.resolve: either id works
+    insights = fetch_insights(clients, found.meeting, participants=digest.attendance.people)
+    insights.summary.note, insights.speakers, insights.recording, insights.no_shows
+    insights.unavailable_line()   # "AI summary: not available (…)" for the admin's 1:1, "" when all came
+    insights.pending              # some source may still come: an automatic recap may wait
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.errors import WebexError
 from bot.meetings.insights import (
@@ -62,8 +69,11 @@ class Insights:
         return self.recordings[0] if self.recordings else None
 
     def outcome(self, source: str) -> Outcome:
-        """How fetching ``source`` (one of ``SOURCES``) went."""
-        return next(o for o in self.outcomes if o.source == source)
+        """How fetching ``source`` (one of ``SOURCES``) went; ``KeyError`` for another name."""
+        for outcome in self.outcomes:
+            if outcome.source == source:
+                return outcome
+        raise KeyError(source)
 
     @property
     def unavailable(self) -> tuple[Outcome, ...]:
@@ -179,8 +189,16 @@ def _missing(source: str, role: str) -> Fetched:
     return Fetched(None, Outcome(source, NO_CREDENTIAL, f"no {role} credential is configured"))
 
 
-def fetch_insights(clients: Any, meeting: Meeting, *, participants: Iterable[Any] = (), now: datetime | None = None,
-                   late_window: timedelta = LATE_WINDOW, workers: int = WORKERS) -> Insights:
+class Credentials(Protocol):
+    """The clients ``fetch_insights`` needs (``bot.webex.WebexClients`` has them); either may be None."""
+
+    admin: WebexClient | None
+    compliance: WebexClient | None
+
+
+def fetch_insights(clients: Credentials, meeting: Meeting, *, participants: Iterable[Any] = (),
+                   now: datetime | None = None, late_window: timedelta = LATE_WINDOW,
+                   workers: int = WORKERS) -> Insights:
     """Every insight of an ended meeting instance, fetched concurrently, each with the credential that may read it.
 
     ``clients`` has ``admin`` and ``compliance`` clients (``WebexClients``; either may be None);
