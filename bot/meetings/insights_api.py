@@ -3,7 +3,9 @@
 Who reads what (webex-api-notes §8f): the **compliance** credential reads the AI summary
 (``/admin/meetingSummaries``) and the transcript with its snippets (talk time); the **admin** credential
 reads recordings (``/admin/recordings``; the compliance one does too, as a fallback) and invitees (with
-``hostEmail``). A deployment with only the admin credential gets recordings and no-shows.
+``hostEmail``). A deployment with only the admin credential gets recordings and no-shows. The transcript
+is found with ``/meetingTranscripts?meetingId=`` (the compliance scope covers it), as
+``/admin/meetingTranscripts`` takes no ``meetingId``, only a site and a window.
 
 Every ``fetch_*`` returns a ``Fetched``: the value, or None and an ``Outcome`` saying why in plain words
 (403 → the credential lacks the scope, 404 → the feature is off or Webex kept none, an empty list →
