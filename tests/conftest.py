@@ -24,11 +24,11 @@ CARD_ATTACHMENT = {"type": "object", "required": ["contentType", "content"],
 
 
 class WebexContract:
-    """Validates JSON bodies against the copied Webex OpenAPI subsets (``meeting``, ``messaging``, ``admin``)."""
+    """Validates JSON bodies against the copied Webex OpenAPI subsets (``meeting``, ``meeting-insights``, …)."""
 
     def __init__(self, *, literal: bool = False):
         self.specs = {name: json.loads((SPEC_DIR / f"webex-{name}-subset.json").read_text(encoding="utf-8"))
-                      for name in ("meeting", "messaging", "admin")}
+                      for name in ("meeting", "messaging", "admin", "meeting-insights")}
         if not literal:
             self.specs["messaging"]["components"]["schemas"]["Attachment"] = CARD_ATTACHMENT
         self.registry = Registry().with_resources(

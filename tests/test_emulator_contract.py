@@ -185,6 +185,61 @@ def test_webhook_and_token_endpoints_answer_within_the_spec(emulator, walk):
     walk("GET", "/authorizations/tokenExpiry", None, 401)
 
 
+def test_insight_endpoints_answer_within_the_spec(emulator, walk):
+    _, state = emulator
+    admin, compliance = SANDBOX_ADMIN_TOKEN, SANDBOX_COMPLIANCE_TOKEN
+    meeting = state.meeting_for_archive(DOC_ARCHIVE)
+    meeting_id, host, unknown = meeting["id"], meeting["hostEmail"], "0123456789abcdef0123456789abcdef_I_1"
+    for summaries in ("/meetingSummaries", "/admin/meetingSummaries"):
+        walk("GET", summaries, compliance, 200, params={"meetingId": meeting_id})
+        walk("GET", summaries, admin, 403, params={"meetingId": meeting_id})
+        walk("GET", summaries, compliance, 400, params={"meetingId": meeting_id.split("_")[0]})
+        walk("GET", summaries, compliance, 404, params={"meetingId": unknown})
+    transcripts = walk("GET", "/meetingTranscripts", compliance, 200, params={"meetingId": meeting_id}).json()
+    walk("GET", "/meetingTranscripts", admin, 200, params={"meetingId": meeting_id, "hostEmail": host})
+    walk("GET", "/meetingTranscripts", admin, 400, params={"hostEmail": host})
+    walk("GET", "/meetingTranscripts", SANDBOX_BOT_TOKEN, 403)
+    walk("GET", "/admin/meetingTranscripts", compliance, 200,
+         params={"siteUrl": "example.webex.com", "from": "2022-11-01T00:00:00Z", "to": "2022-11-07T00:00:00Z"})
+    walk("GET", "/admin/meetingTranscripts", compliance, 400)
+    walk("GET", "/admin/meetingTranscripts", admin, 403, params={"siteUrl": "example.webex.com"})
+    snippets, transcript_id = "/meetingTranscripts/{transcriptId}/snippets", transcripts["items"][0]["id"]
+    assert 'rel="next"' in walk("GET", snippets, compliance, 200, transcript_id, params={"max": "2"}).headers["Link"]
+    walk("GET", snippets, admin, 403, transcript_id)
+    walk("GET", snippets, compliance, 404, "no-such-transcript")
+    walk("GET", "/recordings", admin, 200, params={"meetingId": meeting_id, "hostEmail": host},
+         headers={"timezone": "Asia/Shanghai"})
+    walk("GET", "/recordings", compliance, 200, params={"hostEmail": host})
+    walk("GET", "/recordings", SANDBOX_BOT_TOKEN, 403, params={"meetingId": meeting_id})
+    walk("GET", "/admin/recordings", admin, 200, params={"meetingId": meeting_id})
+    listed = walk("GET", "/admin/recordings", compliance, 200,
+                  params={"from": "2022-10-20T00:00:00Z", "to": "2022-11-10T00:00:00Z"}).json()["items"]
+    assert [r["meetingId"] for r in listed] == [meeting_id]
+    walk("GET", "/admin/recordings", admin, 400, params={"from": "2022-01-01T00:00:00Z", "to": "2022-11-10T00:00:00Z"})
+    walk("GET", "/admin/recordings", SANDBOX_USER_TOKEN, 403)
+    invitees = "/meetingInvitees"
+    assert 'rel="next"' in walk("GET", invitees, admin, 200,
+                                params={"meetingId": meeting_id, "hostEmail": host, "max": 2}).headers["Link"]
+    walk("GET", invitees, admin, 404, params={"meetingId": meeting_id})
+    walk("GET", invitees, admin, 400, params={"hostEmail": host})
+    walk("GET", invitees, compliance, 403, params={"meetingId": meeting_id})
+    walk("POST", invitees, admin, 405, json={"meetingId": meeting_id})
+
+
+@pytest.mark.parametrize("mode, status", [("forbidden", 403), ("missing", 404), ("empty", 200), ("late", 200)])
+def test_switched_insight_sources_answer_within_the_spec(emulator, walk, mode, status):
+    _, state = emulator
+    meeting = state.meeting_for_archive(DOC_ARCHIVE)
+    state.insights.set_switch("all", mode, late_seconds=10**9)
+    query = {"meetingId": meeting["id"], "hostEmail": meeting["hostEmail"]}
+    for path, token in (("/admin/meetingSummaries", SANDBOX_COMPLIANCE_TOKEN),
+                        ("/admin/recordings", SANDBOX_ADMIN_TOKEN), ("/meetingTranscripts", SANDBOX_COMPLIANCE_TOKEN),
+                        ("/meetingInvitees", SANDBOX_ADMIN_TOKEN)):
+        params = query if path == "/meetingInvitees" else {"meetingId": meeting["id"]}
+        answer = walk("GET", path, token, status, params=params)
+        assert status != 200 or answer.json() == {"items": []}
+
+
 @pytest.mark.parametrize("status", [429, 423, 500, 502, 503])
 def test_injected_faults_answer_within_the_spec(emulator, walk, status):
     _, state = emulator
@@ -194,10 +249,11 @@ def test_injected_faults_answer_within_the_spec(emulator, walk, status):
 
 
 def test_the_walks_above_cover_every_emulated_endpoint(emulator, walk, tmp_path):
-    """Run the three walks once more on one walker, then compare with the emulator's routes."""
+    """Run the four walks once more on one walker, then compare with the emulator's routes."""
     test_meeting_endpoints_answer_within_the_spec(emulator, walk)
     test_messaging_endpoints_answer_within_the_spec(emulator, walk, tmp_path)
     test_webhook_and_token_endpoints_answer_within_the_spec(emulator, walk)
+    test_insight_endpoints_answer_within_the_spec(emulator, walk)
     server, state = emulator
     routes = set()
     for rule in server.app.url_map.iter_rules():

@@ -1,4 +1,4 @@
-"""The meeting API: archives, meeting instances and post-meeting chats, as typed records (archives also as a stream)."""
+"""The meeting API: archives, instances, post-meeting chats and insights, as typed records (archives also streamed)."""
 
 from bot.meetings.api import (
     archive_body,
@@ -9,6 +9,31 @@ from bot.meetings.api import (
     span_windows,
     stream_archive,
 )
+from bot.meetings.htmltext import html_to_text
+from bot.meetings.insights import (
+    Invitee,
+    MeetingSummary,
+    Recording,
+    Speaker,
+    Speakers,
+    TalkTime,
+    count_invited,
+    no_shows,
+    parse_invitee,
+    parse_recording,
+    parse_summary,
+)
+from bot.meetings.insights_api import (
+    LATE_WINDOW,
+    Insights,
+    fetch_insights,
+    fetch_invitees,
+    fetch_recordings,
+    fetch_speakers,
+    fetch_summary,
+)
+from bot.meetings.insights_codec import insights_from_json, insights_to_json
+from bot.meetings.outcomes import LABELS, SOURCES, Fetched, Outcome
 from bot.meetings.parse import (
     assemble_archive,
     normalise_poll_type,
@@ -41,9 +66,52 @@ from bot.meetings.records import (
     Question,
     SystemInfo,
 )
+from bot.meetings.resolve import (
+    ArchiveHead,
+    Resolution,
+    archive_for_instance,
+    archive_head,
+    instance_for_archive,
+    resolve,
+    same_host,
+    same_title,
+)
 from bot.meetings.stream import ArchiveCollector, ArchiveSink, BinarySource, feed_archive, parse_archive_stream
 
 __all__ = [
+    "insights_from_json",
+    "insights_to_json",
+    "ArchiveHead",
+    "Resolution",
+    "archive_for_instance",
+    "archive_head",
+    "instance_for_archive",
+    "resolve",
+    "same_host",
+    "same_title",
+    "LABELS",
+    "SOURCES",
+    "Fetched",
+    "Invitee",
+    "MeetingSummary",
+    "Outcome",
+    "Recording",
+    "Speaker",
+    "Speakers",
+    "TalkTime",
+    "count_invited",
+    "no_shows",
+    "parse_invitee",
+    "parse_recording",
+    "parse_summary",
+    "LATE_WINDOW",
+    "Insights",
+    "fetch_insights",
+    "fetch_invitees",
+    "fetch_recordings",
+    "fetch_speakers",
+    "fetch_summary",
+    "html_to_text",
     "ARCHIVE_ID",
     "Archive",
     "ArchiveChat",

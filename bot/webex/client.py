@@ -157,9 +157,18 @@ class WebexClient:
         return self._follow_links(path, params, timezone)
 
     def _follow_links(self, url: str | None, params: dict | None, timezone: str | None) -> Iterator[dict]:
+        for page in self.pages(url, params, timezone=timezone):
+            yield from page
+
+    def pages(self, path: str | None, params: dict | None = None, *, timezone: str | None = None) -> Iterator[list]:
+        """Yield the items of a Link-paged list one page at a time, following ``rel="next"`` while Webex sends it.
+
+        For callers that need to know where pages end (a full last page without a next link may mean more).
+        """
+        url = path
         while url:
             response = self.request("GET", url, params=params, timezone=timezone)
-            yield from response_json(response).get("items") or []
+            yield response_json(response).get("items") or []
             url, params = response.links.get("next", {}).get("url"), None  # the link carries every parameter
 
     def list_by_offset(self, path: str, params: dict | None = None, *, offset: int = 0, page_size: int = 100,

@@ -9,8 +9,10 @@ Tokens (fixed, not secrets; send ``Authorization: Bearer <token>``):
 
 ====================================  ===============================================================
 ``SANDBOX_BOT_TOKEN``                 the bot "Recap" (``recap@webex.bot``): messaging, own webhooks
-``SANDBOX_ADMIN_TOKEN``               full admin ``admin@example.com``: archives, meetings, org webhooks
-``SANDBOX_COMPLIANCE_TOKEN``          compliance officer ``compliance@example.com``: post-meeting chats
+``SANDBOX_ADMIN_TOKEN``               full admin ``admin@example.com``: archives, meetings, org webhooks,
+                                      recordings, invitees (``hostEmail``), transcript lists
+``SANDBOX_COMPLIANCE_TOKEN``          compliance officer ``compliance@example.com``: post-meeting chats,
+                                      AI summaries, transcripts and snippets, recordings
 ``SANDBOX_USER_TOKEN``                ordinary user ``user@example.com``: messaging only
 ====================================  ===============================================================
 
@@ -43,6 +45,11 @@ Ending a meeting: ``state.end_meeting(host_email, ...)`` (``POST /_emulator/meet
 generated ended instance, publishes its archive and chats at once or late, and delivers the signed
 ``meetings/ended`` webhook to org-owned webhooks (see ``bot.sandbox.emulator.meetings_end``).
 
+Insights (AI summaries, transcripts, recordings, invitees of every ended instance; who may read
+which as webex-api-notes §8f says): generated per meeting from its archive, replaceable and switched
+per source (forbidden, missing, empty, late) with ``state.insights`` (see
+``bot.sandbox.emulator.insight_store``; over HTTP under ``/_emulator/insights``).
+
 Switches: ``state.latency_ms``, ``state.inject_fault(...)`` (checked before the token, like a
 gateway in front of Webex), ``state.rate_limit`` (a token bucket per access token, see
 ``bot.sandbox.emulator.ratelimit``), the request log ``state.requests`` (every ``/v1/`` call, 401s
@@ -60,10 +67,12 @@ from requests.structures import CaseInsensitiveDict
 from werkzeug.exceptions import HTTPException
 
 import bot.sandbox.emulator.control as emulator_control
+import bot.sandbox.emulator.insights as emulator_insights
 import bot.sandbox.emulator.meetings as emulator_meetings
 import bot.sandbox.emulator.meetings_end as emulator_meetings_end
 import bot.sandbox.emulator.messaging as emulator_messaging
 import bot.sandbox.emulator.oauth as emulator_oauth
+import bot.sandbox.emulator.recordings as emulator_recordings
 import bot.sandbox.emulator.webhooks as emulator_webhooks
 from bot.sandbox.emulator.http import ApiError, error_response, state, tracking_id
 from bot.sandbox.emulator.oauth import (
@@ -117,7 +126,8 @@ def create_emulator(fixtures_dir: Path | None = None, *, latency_ms: int = 0, se
         load_seed(emulator)
     if fixtures_dir is not None:
         load_fixtures_dir(emulator, Path(fixtures_dir))
-    for module in (emulator_meetings, emulator_messaging, emulator_webhooks, emulator_oauth):
+    for module in (emulator_meetings, emulator_insights, emulator_recordings, emulator_messaging, emulator_webhooks,
+                   emulator_oauth):
         app.register_blueprint(module.bp, url_prefix="/v1")
     app.register_blueprint(emulator_control.bp, url_prefix="/_emulator")
     app.before_request(_before_request)

@@ -14,6 +14,11 @@
 ``POST /_emulator/messages``             ``{"personEmail", "roomId", "text", "html"}`` → the message
 ``POST /_emulator/actions``              ``{"personEmail", "messageId", "inputs"}`` → the card action
 ``GET /_emulator/deliveries``            webhook deliveries so far (status code, envelope)
+``PUT|DELETE /_emulator/insights/switches``
+                                         ``{"source", "mode", "lateSeconds", "meetingId"}`` / all back
+                                         to ``ok`` (sources, modes: ``insight_store``)
+``PUT /_emulator/insights/<meetingId>``  replace parts: ``{"summary", "transcript", "snippets",
+                                         "recording", "invitees"}``
 =======================================  ============================================================
 """
 
@@ -61,6 +66,9 @@ def overview() -> Response:
                    rooms=[{"id": r["id"], "title": r["title"], "type": r["type"]} for r in emulator.rooms.values()],
                    archives={a: emulator.archive_meetings.get(a) for a in emulator.archives},
                    meetings=list(emulator.meetings), latencyMs=emulator.latency_ms,
+                   insightSwitches=[{"source": source, "meetingId": meeting_id, "mode": switch.mode,
+                                     "lateSeconds": switch.late_seconds}
+                                    for (source, meeting_id), switch in emulator.insights.switches.items()],
                    rateLimit=emulator.rate_limit.describe() if emulator.rate_limit else None)
 
 
@@ -189,3 +197,38 @@ def submit_card() -> Response:
 def deliveries() -> Response:
     """Webhook deliveries made so far."""
     return jsonify([asdict(d) for d in state().deliveries])
+
+
+@bp.put("/insights/switches")
+def set_insight_switch() -> Response:
+    """Make an insight source forbidden, missing, empty or late (for every meeting or one ``meetingId``)."""
+    data = _body()
+    late = data.get("lateSeconds", 0)
+    if isinstance(late, bool) or not isinstance(late, int | float):
+        raise ApiError(400, "lateSeconds is a number")
+    meeting_id = data.get("meetingId")
+    if meeting_id is not None and not isinstance(meeting_id, str):
+        raise ApiError(400, "meetingId is a string")
+    try:
+        state().insights.set_switch(str(data.get("source", "")), str(data.get("mode", "")), late_seconds=late,
+                                    meeting_id=meeting_id)
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
+    return Response(status=204)
+
+
+@bp.delete("/insights/switches")
+def clear_insight_switches() -> Response:
+    """Every insight source back to normal."""
+    state().insights.clear_switches()
+    return Response(status=204)
+
+
+@bp.put("/insights/<meeting_id>")
+def set_insights(meeting_id: str) -> Response:
+    """Replace parts of one meeting's insights (e.g. a summary with hostile HTML, or ``"recording": null``)."""
+    try:
+        state().insights.set_insights(meeting_id, **_body())
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
+    return Response(status=204)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import bot.sandbox.emulator.records as records
+from bot.sandbox.emulator.insight_store import InsightStore
 from bot.sandbox.emulator.ratelimit import RateLimit
 from bot.sandbox.emulator.types import (
     DEFAULT_RETRY_AFTER,
@@ -58,6 +59,7 @@ class EmulatorWorld:
         self.archive_meetings: dict[str, str] = {}
         self.chats: dict[str, list[dict]] = {}
         self.pending_releases: list[PendingRelease] = []  # post-meeting data not out yet (see meetings_end)
+        self.insights = InsightStore()  # AI summaries, transcripts, recordings, invitees and their switches
         # The served JSON of each stored archive per (id, zone): made once (one at a time, under render_lock) and
         # dropped when the archive is replaced, so a 47 MiB archive is not serialised again for every request.
         self.rendered: dict[tuple[str, str], bytes] = {}
