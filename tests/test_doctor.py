@@ -54,6 +54,7 @@ def test_a_healthy_deployment_is_all_ok(synced):
     assert verdicts(findings) == {
         "database": "ok", "database schema": "ok", "queue": "ok", "bot credential": "ok", "admin credential": "ok",
         "admin archives": "ok", "admin meetings": "ok", "compliance credential": "ok", "compliance chats": "ok",
+        "insight AI summary": "ok", "insight Speakers": "ok", "insight Recording": "ok", "insight Invitees": "ok",
         "webhook messages/created": "ok", "webhook attachmentActions/created": "ok",
         "webhook meetings/ended (org)": "ok"}
     assert not failed(findings)
@@ -153,7 +154,7 @@ def test_cli_prints_a_verdict_per_line_no_token_and_exits_1_on_fail(synced, emul
     healthy = CliRunner().invoke(main, ["doctor"], env=env)
     assert healthy.exit_code == 0, healthy.output
     lines = healthy.output.splitlines()
-    assert len(lines) == 12 and all(line.startswith("ok ") for line in lines)
+    assert len(lines) == 16 and all(line.startswith("ok ") for line in lines)
     sick = CliRunner().invoke(main, ["doctor"], env={**env, "WEBEX_ADMIN_TOKEN": SANDBOX_USER_TOKEN})
     assert sick.exit_code == 1
     assert any(line.startswith("FAIL  admin archives") for line in sick.output.splitlines())
@@ -165,3 +166,54 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# --- insight sources: one line each, ok / missing scope / feature off, never a failure -------------------
+
+INSIGHT_TOPICS = ("insight AI summary", "insight Speakers", "insight Recording", "insight Invitees")
+
+
+def insight_verdicts(findings) -> dict[str, tuple[str, str]]:
+    return {f.topic: (f.verdict, f.message) for f in findings if f.topic.startswith("insight ")}
+
+
+def test_each_insight_source_is_read_for_the_latest_ended_meeting(synced, emulator):
+    _, state = emulator
+    state.end_meeting("alice@example.com", seed=21, deliver=False)
+    lines = insight_verdicts(diagnose(synced))
+    assert tuple(lines) == INSIGHT_TOPICS
+    for topic, (verdict, message) in lines.items():
+        assert verdict == "ok" and message.startswith("ok: read for the latest ended meeting"), (topic, message)
+
+
+def test_a_forbidden_source_is_a_missing_scope_and_a_missing_one_is_feature_off(synced, emulator):
+    _, state = emulator
+    state.end_meeting("alice@example.com", seed=22, deliver=False)
+    state.insights.apply_spec("summaries=forbidden,recordings=missing")
+    findings = diagnose(synced)
+    lines = insight_verdicts(findings)
+    assert lines["insight AI summary"][0] == "warn" and "missing scope" in lines["insight AI summary"][1]
+    assert "spark-compliance:meetings_read" in finding(findings, "insight AI summary").fix
+    assert lines["insight Recording"] == ("warn", lines["insight Recording"][1])
+    assert lines["insight Recording"][1].startswith("feature off")
+    assert lines["insight Speakers"][0] == lines["insight Invitees"][0] == "ok"
+    assert not failed(findings)  # insights are optional: a deployment without them still works
+
+
+def test_without_the_compliance_credential_its_sources_are_not_configured(synced, emulator):
+    _, state = emulator
+    state.end_meeting("alice@example.com", seed=23, deliver=False)
+    lines = insight_verdicts(diagnose(synced.replace(compliance_token=None)))
+    assert lines["insight AI summary"] == ("ok", "not configured (optional): needs the compliance credential")
+    assert lines["insight Speakers"][1].startswith("not configured")
+    assert lines["insight Recording"][1].startswith("ok: read") and lines["insight Invitees"][1].startswith("ok: read")
+
+
+def test_with_no_ended_meeting_a_probe_still_tells_a_missing_scope(synced, emulator):
+    _, state = emulator
+    with state.lock:
+        state.meetings.clear()  # no ended meeting to read from: each source is probed with a made-up id
+    lines = insight_verdicts(diagnose(synced.replace(admin_token=Secret(SANDBOX_COMPLIANCE_TOKEN))))
+    assert lines["insight Invitees"][0] == "warn" and "missing scope" in lines["insight Invitees"][1]
+    healthy = insight_verdicts(diagnose(synced))
+    assert all(verdict == "ok" and "the right is there" in message for verdict, message in healthy.values())

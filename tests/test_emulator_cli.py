@@ -49,3 +49,20 @@ def test_a_broken_fixture_file_is_a_clear_usage_error(tmp_path):
     process = start("--port", "0", "--fixtures", str(tmp_path))
     _, err = process.communicate(timeout=30)
     assert process.returncode == 2 and "bad.json" in err and "Traceback" not in err
+
+
+def test_the_insights_option_switches_sources_off_and_refuses_a_bad_value():
+    process = start("--port", "0", "--insights", "summaries=forbidden,recordings=missing")
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0)
+        meeting = requests.get(f"{url}/v1/meetings", params={"meetingType": "meeting", "state": "ended"}, timeout=10,
+                               headers={"Authorization": f"Bearer {SANDBOX_ADMIN_TOKEN}"}).json()["items"][0]
+        recordings = requests.get(f"{url}/v1/admin/recordings", params={"meetingId": meeting["id"]}, timeout=10,
+                                  headers={"Authorization": f"Bearer {SANDBOX_ADMIN_TOKEN}"})
+        assert recordings.status_code == 404
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    bad = start("--port", "0", "--insights", "summaries")
+    _, err = bad.communicate(timeout=30)
+    assert bad.returncode == 2 and "Invalid value for --insights" in err and "Traceback" not in err

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.cli.db import upgrade_done
+from bot.cli.insight_checks import insight_lines
 from bot.config import Settings
 from bot.errors import ConfigError, WebexAuthError, WebexBadRequest, WebexError, WebexNotFound
 from bot.storage import DATABASE_ERRORS, Store, create_engine_for, display_url, error_reason, schema_state
@@ -63,7 +64,7 @@ def failed(findings: list[Finding]) -> bool:
 
 
 def diagnose(settings: Settings) -> list[Finding]:
-    """Run every check, in order: database, its schema, queue, bot, admin, compliance, webhooks."""
+    """Run every check, in order: database, its schema, queue, bot, admin, compliance, insights, webhooks."""
     database, store = check_database(settings)
     findings = [database]
     if store is not None:
@@ -79,6 +80,7 @@ def diagnose(settings: Settings) -> list[Finding]:
     else:
         findings += check_admin(clients, settings)
     findings += check_compliance(clients)
+    findings += [Finding(*line) for line in insight_lines(clients)]  # optional sources: warn at worst
     findings += check_webhooks(clients, settings)
     return findings
 

@@ -25,6 +25,21 @@ def main() -> None:
     """Recap, the meeting-recap bot for Webex administrators."""
 
 
+INSIGHTS_HELP = ("Make insight sources fail: summaries, transcripts, recordings, invitees or all, each "
+                 "=forbidden (403), =missing (404), =empty or =late:SECONDS (none until then), e.g. "
+                 "summaries=forbidden,recordings=late:600.")
+
+
+def switch_insights(emulator_state, spec: str) -> None:
+    """Apply ``--insights`` to an emulator's state (None: only check it); a bad value is a usage error."""
+    from bot.sandbox.emulator.insight_store import InsightStore
+
+    try:
+        (emulator_state.insights if emulator_state is not None else InsightStore()).apply_spec(spec)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--insights") from None
+
+
 for _command in (render, export_command, audit, doctor, status, webhooks, digests, db):
     main.add_command(_command)
 
@@ -37,7 +52,10 @@ for _command in (render, export_command, audit, doctor, status, webhooks, digest
 @click.option("--latency-ms", default=0, show_default=True, type=int, help="Delay added to every response.")
 @click.option("--rate-limit", default=0, show_default=True, type=click.IntRange(min=0),
               help="Requests per minute allowed to each token, then 429 with Retry-After (0: no limit).")
-def emulator(host: str, port: int, fixtures_dir: Path | None, latency_ms: int, rate_limit: int) -> None:
+@click.option("--insights", "insight_switches", default="", metavar="SOURCE=MODE,…",
+              help=INSIGHTS_HELP)
+def emulator(host: str, port: int, fixtures_dir: Path | None, latency_ms: int, rate_limit: int,
+             insight_switches: str) -> None:
     """Serve the Webex API emulator standalone (sandbox tokens in the README)."""
     from bot.sandbox.emulator import create_emulator
     from bot.sandbox.server import serve_forever
@@ -46,6 +64,7 @@ def emulator(host: str, port: int, fixtures_dir: Path | None, latency_ms: int, r
         app = create_emulator(fixtures_dir=fixtures_dir, latency_ms=latency_ms)
     except ValueError as exc:  # a fixture file that is not the API's JSON; the message names it
         raise click.BadParameter(str(exc), param_hint="--fixtures") from None
+    switch_insights(app.extensions["webex_emulator"], insight_switches)
     if rate_limit:
         from bot.sandbox.emulator import RateLimit
 
@@ -79,7 +98,8 @@ def serve(host: str, port: int, threads: int, consumers: int) -> None:
 @click.option("--port", default=8080, show_default=True, type=int, help="Port of the chat page (0 picks a free one).")
 @click.option("--latency-ms", default=0, show_default=True, type=int,
               help="Delay the emulator adds to every Webex call.")
-def sandbox(host: str, port: int, latency_ms: int) -> None:
+@click.option("--insights", "insight_switches", default="", metavar="SOURCE=MODE,…", help=INSIGHTS_HELP)
+def sandbox(host: str, port: int, latency_ms: int, insight_switches: str = "") -> None:
     """Run the bot offline against the built-in Webex emulator, with a chat page in the browser."""
     import logging
 
@@ -88,9 +108,11 @@ def sandbox(host: str, port: int, latency_ms: int) -> None:
     from bot.config import Settings
 
     settings = Settings.from_env()
+    switch_insights(None, insight_switches)  # a bad value stops here, before anything starts
     logs.configure(settings, level=logging.WARNING)  # the banner stays readable: only what goes wrong
     try:
-        run_sandbox(settings, host=host, port=port, latency_ms=latency_ms, echo=click.echo)
+        run_sandbox(settings, host=host, port=port, latency_ms=latency_ms, echo=click.echo,
+                    insights=insight_switches)
     except OSError as exc:  # most often: the port is taken
         raise click.ClickException(f"cannot serve the chat page on {host}:{port}: {exc.strerror or exc}; "
                                    "try another --port (0 picks a free one)") from None

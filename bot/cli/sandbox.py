@@ -115,11 +115,15 @@ def register_webhooks(jobs: Jobs, bot_url: str) -> list[Change]:
 
 def start_sandbox(base: Settings | None = None, *, host: str = LOOPBACK, port: int = 8080, latency_ms: int = 0,
                   consumers: int = 2, renderer: RendererSources | None = None,
-                  data_dir: Path | None = None) -> Sandbox:
-    """Start the emulator, the bot (with its consumer) and the chat page; port 0 picks a free one."""
+                  data_dir: Path | None = None, insights: str = "") -> Sandbox:
+    """Start the emulator, the bot (with its consumer) and the chat page; port 0 picks a free one.
+
+    ``insights`` switches insight sources off as ``recap emulator --insights`` does (``summaries=forbidden``).
+    """
     base = base or Settings()
     folder = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="recap-sandbox-"))
     emulator_app = create_emulator(latency_ms=latency_ms)
+    emulator_app.extensions["webex_emulator"].insights.apply_spec(insights)
     sandbox = Sandbox(emulator_app.extensions["webex_emulator"], folder, own_data_dir=data_dir is None)
     try:
         sandbox.renderer = renderer or RendererSources.resolve(base.extra)
@@ -161,14 +165,14 @@ def exposure_warning(host: str) -> str | None:
 
 
 def run_sandbox(base: Settings, *, host: str, port: int, latency_ms: int = 0,
-                echo: Callable[[str], object] = print) -> None:
+                echo: Callable[[str], object] = print, insights: str = "") -> None:
     """Start the sandbox, print the banner (and, on stderr, a warning for a non-loopback host), serve until stopped.
 
     On a first run without a local renderer it is fetched into the user cache first (one progress line, bounded).
     """
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     renderer = fetch_renderer(base.extra)
-    sandbox = start_sandbox(base, host=host, port=port, latency_ms=latency_ms, renderer=renderer)
+    sandbox = start_sandbox(base, host=host, port=port, latency_ms=latency_ms, renderer=renderer, insights=insights)
     warning = exposure_warning(host)
     if warning:
         print(warning, file=sys.stderr, flush=True)
