@@ -176,7 +176,7 @@ PRIVACY_LEVELS = ("names", "counts")  # bot.summaries.PRIVACY_LEVELS: what a gro
 def privacy_level(spec: CommandSpec, args: list[str]) -> dict:
     """``privacy`` shows the level; ``privacy names`` or ``privacy counts`` sets it."""
     if len(args) > 1:
-        raise spec.refuse("`privacy` takes one word: `names` or `counts`.")
+        raise spec.refuse("`privacy` takes one word: `privacy names` or `privacy counts`.")
     if not args:
         return {}
     word = unwrap(args[0]).lower()
