@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.chat import CommandUsageError, parse
 from bot.cards import render as cards
+from bot.chat import CommandUsageError, parse
 from bot.meetings import parse_archive, parse_meeting_chat
 from bot.sandbox.emulator import USER_EMAIL
 from bot.sandbox.generator import generate_archive, generate_meeting_chats

@@ -8,6 +8,7 @@ confirmation card's own button removes the subscription (``bot.chat.subscription
 from __future__ import annotations
 
 from bot.cards.markup import literal
+from bot.summaries import mask_emails
 
 
 def masked_email(address: str) -> str:
@@ -18,7 +19,9 @@ def masked_email(address: str) -> str:
 def plain_value(kind: str, value: object, audience: str) -> str:
     """A rule's value as typed, but with a host's address masked outside the admin's 1:1 (for plain-text fields)."""
     raw = "" if value is None else str(value)
-    return masked_email(raw) if kind == "host" and audience != "direct" else raw
+    if audience == "direct":
+        return raw
+    return masked_email(raw) if kind == "host" else mask_emails(raw)  # any other address too, should one get in
 
 
 def rule_value(kind: str, value: object, audience: str) -> str:
