@@ -17,7 +17,7 @@ from bot.sandbox.generator import generate_archive, generate_meeting_chats
 from bot.storage import create_store
 from bot.summaries import COUNTS_ONLY
 from tests.support.bot_rig import EXAMPLE_ARCHIVE
-from tests.support.recaps_rig import recap_rig, subscribe, visible_text
+from tests.support.recaps_rig import DELAY, end_meeting, recap_messages, recap_rig, subscribe, visible_text
 
 pytest_plugins = ["tests.support.backends"]  # database_url: SQLite, then PostgreSQL
 
@@ -82,6 +82,18 @@ def test_an_admin_sets_counts_and_a_group_summary_then_shows_numbers_only(rig):
     outcomes = [(a.command, a.outcome) for a in store.audit_log() if a.command == "privacy"]
     assert outcomes == [("privacy", "ok: shown (names)"), ("privacy", "ok: set to counts"),
                         ("privacy", "ok: shown (counts)")]
+
+
+def test_an_automatic_recap_follows_the_level_of_its_space(rig):
+    group = rig.group_room()
+    subscribe(rig, "subscribe all", group)
+    subscribe(rig, "privacy counts", group)
+    meeting = end_meeting(rig)
+    rig.run_jobs(after=DELAY + 1)
+    (recap,) = recap_messages(rig, group, meeting["id"])
+    text = visible_text(recap)
+    assert COUNTS_ONLY in text and "most active" not in text and "Sent because" in text
+    assert COUNTS_ONLY in recap["markdown"] and "say **unsubscribe" in recap["markdown"]
 
 
 def test_someone_who_is_not_an_admin_is_refused_and_nothing_changes(rig):

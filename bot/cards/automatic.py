@@ -74,6 +74,7 @@ def with_button(actions: list[dict], button: dict, *, row: int, most: int) -> li
 def parts(automatic: dict | None, audience: str, actions: list[dict], *, row: int, most: int) -> dict:
     """The summary's ``sent`` line and ``actions``: with the Unsubscribe button when the recap is automatic."""
     if not automatic:
-        return {"sent": None, "actions": actions}
+        return {"sent": None, "actions": actions, "stop": None}
     button = unsubscribe_button(automatic.get("id"))
-    return {"sent": sent_because(automatic, audience), "actions": with_button(actions, button, row=row, most=most)}
+    return {"sent": sent_because(automatic, audience), "actions": with_button(actions, button, row=row, most=most),
+            "stop": f"To stop them, say **unsubscribe {literal(automatic.get('id'), 20)}**."}

@@ -44,7 +44,8 @@ def summary(c: dict) -> list[str]:
         lines += _question(q)
     lines += _optional(c["polls"]["more"])
     lines += [f"**Q&A:** {_tiles(c['qa']['tiles'])}"] + _optional(c["qa"]["hidden"])
-    return lines + [f"**Chat:** {_tiles(c['chat']['tiles'])}", c["chat"]["line"]] + _optional(c.get("sent"))
+    lines += [f"**Chat:** {_tiles(c['chat']['tiles'])}", c["chat"]["line"]]
+    return lines + ([f"{c['sent']}. {c['stop']}"] if c.get("sent") else [])  # no button here: the command
 
 
 def attendance(c: dict) -> list[str]:

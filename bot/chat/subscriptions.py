@@ -32,7 +32,7 @@ def unsubscribe(ctx: Context, command: Command) -> None:
     """Remove one subscription of this space (by id), all of them, or the only one; a button asks first."""
     current = ctx.store.subscriptions(ctx.room_id)
     spec = COMMANDS["unsubscribe"]
-    if command.confirm and command.value not in (None, "all") and not _pressed(ctx, command, current):
+    if command.confirm and not _pressed(ctx, command, current):  # a button names one id: never "all", never none
         return
     if not current:
         ctx.reply(ctx.card("subscription", action="list", subscriptions=[]))
