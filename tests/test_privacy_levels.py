@@ -133,11 +133,14 @@ def archives(draw):
     question = st.fixed_dictionaries({"type": st.sampled_from(["public", "private", "dismissed"]),
                                       "displayName": person, "question": person, "questionTime": times,
                                       "answers": st.lists(answer, max_size=2)})
-    poll_answer = st.fixed_dictionaries({"text": meeting_text, "isCorrect": st.booleans(),
-                                         "voteUsers": st.lists(voter, max_size=3)})
+    def poll_answer(kind: str):  # the choices of a question are the host's; a short answer is what someone typed
+        return st.fixed_dictionaries({"text": person if kind == "short" else meeting_text, "isCorrect": st.booleans(),
+                                      "voteUsers": st.lists(voter, max_size=3)})
+
+    kind = draw(st.sampled_from(["single", "multiple", "short"]))
     poll_question = st.fixed_dictionaries({
-        "question": st.fixed_dictionaries({"text": meeting_text, "type": st.sampled_from(["single", "short"])}),
-        "answerSummary": st.lists(poll_answer, max_size=3),
+        "question": st.fixed_dictionaries({"text": meeting_text, "type": st.just(kind)}),
+        "answerSummary": st.lists(poll_answer(kind), max_size=3),
         "respondents": st.lists(st.fixed_dictionaries({"displayName": person, "answers": st.lists(person, max_size=2)}),
                                 max_size=3)})
     poll = st.fixed_dictionaries({"startTime": times, "endTime": times, "content": st.fixed_dictionaries(

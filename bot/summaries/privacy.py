@@ -9,9 +9,10 @@ so a card cannot show one even where a view forgets to hide them.
 
 A group space's privacy level (``privacy names``, the default, or ``privacy counts``) is applied here
 too. Under ``counts`` a group sees numbers only: no attendee, voter, asker, answerer or chat sender
-names, no chat or Q&A text, no per-person rows at all. What describes the meeting itself stays: its
-title, its host's name (the meeting's, as on its invitation), and the poll questions and choices
-(written by the host; their counts mean nothing without them). A 1:1 space always sees everything.
+names, no chat or Q&A text, no short answers typed in polls, no per-person rows at all. What describes
+the meeting itself stays: its title, its host's name (the meeting's, as on its invitation), and the
+poll questions and choices (written by the host; their counts mean nothing without them). A 1:1 space
+always sees everything.
 """
 
 from __future__ import annotations
@@ -93,14 +94,18 @@ class Recap:
 
     @cached_property
     def polls(self) -> tuple[PollStat, ...]:
-        """Poll tallies; who voted what only in a 1:1."""
+        """Poll tallies; who voted what only in a 1:1; under ``counts`` no short answer (people typed those)."""
         full, shown = self.digest.polls, self._shown
         if not self.private:
             return full
-        return tuple(replace(poll, questions=tuple(
-            replace(q, text=shown(q.text), correct_answers=tuple(shown(c) for c in q.correct_answers), responses=(),
-                    answers=tuple(replace(a, text=shown(a.text), voters=(), voter_count=0) for a in q.answers))
-            for q in poll.questions)) for poll in full)
+
+        def question(q):
+            if self.counts_only and q.type == "short":
+                return replace(q, text=shown(q.text), correct_answers=(), responses=(), answers=())
+            return replace(q, text=shown(q.text), correct_answers=tuple(shown(c) for c in q.correct_answers),
+                           responses=(), answers=tuple(replace(a, text=shown(a.text), voters=(), voter_count=0)
+                                                       for a in q.answers))
+        return tuple(replace(poll, questions=tuple(question(q) for q in poll.questions)) for poll in full)
 
     @property
     def people(self) -> int:
