@@ -14,8 +14,8 @@ MEANING = {
     "names": "names of attendees, public chat and Q&A with who wrote them, poll results (never who chose what) "
              "and every count. Never anyone's e-mail address, private or group messages, join or leave times, "
              "or who voted what.",
-    "counts": "numbers only: how many came, voted, asked and wrote, and the poll results. No one's name, no chat "
-              "or Q&A text. The meeting's title, its host and the poll questions and choices stay.",
+    "counts": "numbers only: how many came, voted, asked and wrote, and the poll results. No one's name, no chat, "
+              "Q&A or short-answer text. The meeting's title, its host and the poll questions and choices stay.",
 }
 OTHER = {"names": "counts", "counts": "names"}
 
