@@ -124,6 +124,12 @@ class Context:
         chosen = self.store.room_timezone(self.room_id) if self.room_id else None
         return chosen or self.settings.timezone
 
+    @property
+    def privacy(self) -> str:
+        """How much this space sees when it is a group space: ``names`` (the default) or ``counts``."""
+        chosen = self.store.room_privacy(self.room_id) if self.room_id else None
+        return chosen or "names"
+
     def webex(self, role: str) -> WebexClient:
         """The meeting-side client for ``admin`` or ``compliance`` (a ``WebexAuthError`` when not configured)."""
         return self.services.webex.require(role)
@@ -146,10 +152,14 @@ class Context:
         return render_card(kind, budget_bytes=self.settings.card_budget_bytes, **context)
 
     def view(self, view: str, archive: Digest | Archive, *, audience: str | None = None,
-             chats: ChatTally | Iterable[MeetingChat] | None = None) -> Card:
-        """One view of a meeting for this space (or the ``audience`` given), in its zone, within the budget."""
+             chats: ChatTally | Iterable[MeetingChat] | None = None, automatic: dict | None = None) -> Card:
+        """One view of a meeting for this space (or the ``audience`` given), at its privacy level, in its zone.
+
+        ``automatic`` names the subscription that sent an automatic recap (``bot.cards.render_view``).
+        """
         return render_view(view, archive, audience=audience or self.audience, timezone=self.timezone,
-                           budget_bytes=self.settings.card_budget_bytes, chats=chats)
+                           budget_bytes=self.settings.card_budget_bytes, chats=chats, privacy=self.privacy,
+                           automatic=automatic)
 
     def reply(self, card: Card) -> str:
         """Post a card (its markdown as the fallback text) into the command's thread; return the message id."""

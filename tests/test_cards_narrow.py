@@ -92,8 +92,19 @@ def _cards() -> dict[str, dict]:
                 found[f"{view}-{source}-{audience}"] = cards.render_view(
                     view, archive, audience=audience, timezone="Europe/Berlin").content
     chats = [parse_meeting_chat(item) for item in generate_meeting_chats("M1_I_1", 200, seed=3)]
+    automatic = {"kind": "host", "value": "alice@example.com", "id": 12}  # the subscription that sent it
     found["auto-recap"] = cards.render_view("summary", _archives()["gen"], audience="group",
-                                            timezone="America/New_York", chats=chats).content
+                                            timezone="America/New_York", chats=chats, automatic=automatic).content
+    found["auto-recap-direct"] = cards.render_view("summary", _archives()["doc"], audience="direct",
+                                                   timezone="America/New_York", automatic=automatic).content
+    for view in ("summary", "attendance", "chats"):  # a group space at privacy counts: numbers only, said once
+        found[f"{view}-counts"] = cards.render_view(view, _archives()["gen"], audience="group",
+                                                    timezone="Europe/Berlin", privacy="counts").content
+    found["unsubscribe-confirm"] = cards.render_card("subscription", action="confirm", kind="host",
+                                                     value="alice@example.com", id=12).content
+    found["subscriptions-few"] = cards.render_card("subscription", action="list", subscriptions=[
+        {"id": 3, "kind": "host", "value": "alice@example.com"},
+        {"id": 17, "kind": "site", "value": "example.webex.com"}, {"id": 120, "kind": "all", "value": ""}]).content
     start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 31, tzinfo=UTC)
     summaries = [parse_archive_summary(item) for item in generate_archive_summaries(12, start, end, seed=5)]
     found["archives"] = cards.render_card("archives", archives=summaries, timezone="Europe/Berlin").content
@@ -139,7 +150,8 @@ def narrow(chromium) -> dict[int, dict[str, list[str]]]:
 
 
 NAMES = [f"{v}-{s}-{a}" for v in cards.VIEWS for s in ("doc", "gen", "empty") for a in ("group", "direct")] + [
-    "auto-recap", "archives", "archives-empty", "error", "subscriptions", "subscriptions-empty"]
+    "auto-recap", "archives", "archives-empty", "error", "subscriptions", "subscriptions-empty", "auto-recap-direct",
+    "summary-counts", "attendance-counts", "chats-counts", "unsubscribe-confirm", "subscriptions-few"]
 
 
 @pytest.mark.parametrize("width", WIDTHS)

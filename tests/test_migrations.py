@@ -77,10 +77,16 @@ def differences(url: str) -> list:
         return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
 
 
-def rows(url: str, tables=BASELINE_TABLES) -> dict[str, list[tuple]]:
-    """Every row of ``tables``, in their columns of revision 0001 (a later revision may add columns)."""
+def columns_of(url: str, tables=BASELINE_TABLES) -> dict[str, str]:
+    """The columns each of ``tables`` has now, as a select list (read before an upgrade: revision 0001's)."""
     with connected(url) as conn:
-        columns = {table: ", ".join(f'"{c["name"]}"' for c in inspect(conn).get_columns(table)) for table in tables}
+        return {table: ", ".join(f'"{c["name"]}"' for c in inspect(conn).get_columns(table)) for table in tables}
+
+
+def rows(url: str, tables=BASELINE_TABLES, columns: dict[str, str] | None = None) -> dict[str, list[tuple]]:
+    """Every row of ``tables``, in the ``columns`` given (a later revision may add columns), else in all of them."""
+    columns = columns or columns_of(url, tables)
+    with connected(url) as conn:
         return {table: [tuple(row) for row in conn.execute(text(f'SELECT {names} FROM "{table}" ORDER BY 1'))]
                 for table, names in columns.items()}
 
@@ -104,15 +110,19 @@ def test_a_fresh_database_upgraded_to_head_is_what_the_models_describe(kind, tmp
 
 def test_a_database_from_before_migrations_keeps_every_row_through_recap_db_upgrade(kind, tmp_path):
     with legacy_database(kind, tmp_path) as url:
-        kept = rows(url)
+        baseline = columns_of(url)
+        kept = rows(url, columns=baseline)
         assert all(len(found) == 2 for found in kept.values()), kept  # the dump has rows in every table
         assert state_of(url).unversioned
         assert recap("db", "upgrade", url=url) == (0, f"{display_url(url)}: stamped the tables made before migrations "
                                                       f"as the baseline, then upgraded to {HEAD} (head)")
-        assert rows(url) == kept and state_of(url).at_head and differences(url) == []
+        assert rows(url, columns=baseline) == kept and state_of(url).at_head and differences(url) == []
         assert recap("db", "upgrade", url=url) == (0, f"{display_url(url)}: already at {HEAD} (head); nothing to do")
         store = create_store(url)
         assert store.room_timezone("ROOM-DIRECT-1") == "Europe/Paris"
+        assert store.room_privacy("ROOM-GROUP-2") is None  # revision 0002: an old space keeps the default, names
+        store.set_room_privacy("ROOM-GROUP-2", "counts", by="admin@example.com")
+        assert store.room_privacy("ROOM-GROUP-2") == "counts" and store.room_timezone("ROOM-GROUP-2") is None
         store.audit(person_email=None, command="help", room_id=None, outcome="ok")  # ids go on after the old rows
         assert [record.command for record in store.audit_log()] == ["summary", "recap", "help"]
         store.close()
@@ -120,12 +130,13 @@ def test_a_database_from_before_migrations_keeps_every_row_through_recap_db_upgr
 
 def test_sqlite_from_before_migrations_upgrades_itself_at_start(tmp_path):
     with legacy_database("sqlite", tmp_path) as url:
-        kept = rows(url)
+        baseline = columns_of(url)
+        kept = rows(url, columns=baseline)
         store = create_store(url)
         assert store.room_timezone("ROOM-DIRECT-1") == "Europe/Paris"
         assert store.mark_seen("messages", "created", "Y2lzY29zcGFyazovL3VzL01FU1NBR0UvMQ") is False  # seen before
         store.close()
-        assert rows(url) == kept and state_of(url).revision == HEAD
+        assert rows(url, columns=baseline) == kept and state_of(url).revision == HEAD
 
 
 def test_postgresql_behind_head_is_refused_at_start_naming_recap_db_upgrade(tmp_path):

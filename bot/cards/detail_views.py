@@ -50,7 +50,7 @@ def attendance(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 40, com
             "time": fmt.duration(person.seconds), "flags": " · ".join(flags) or None})
     peak = f" · peak at {fmt.clock(a.peak_time, tz, anchor=recap.start)}" if a.peak_time else ""
     return {"header": header(recap, tz, tz_name, "Attendance", style), "tiles": attendance_tiles(recap),
-            "line": f"{fmt.counted(a.joins, 'join')} by {fmt.counted(len(a.people), 'person', 'people')}{peak}",
+            "line": f"{fmt.counted(a.joins, 'join')} by {fmt.counted(recap.people, 'person', 'people')}{peak}",
             "order": "Longest time in the meeting first", "zone": tz_name, "rows": rows,
             "more": more_line(len(a.people) - len(rows), export_hint(recap)),
             "actions": view_actions(recap, ["summary"], export="attendance")}

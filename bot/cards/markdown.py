@@ -16,7 +16,7 @@ def _tiles(tiles: list[dict]) -> str:
 
 
 def _header(h: dict) -> list[str]:
-    return [f"**{h['kicker']}: {h['title']}**", f"{h['when']} · {h['host']}"]
+    return [f"**{h['kicker']}: {h['title']}**", f"{h['when']} · {h['host']}"] + _optional(h.get("withheld"))
 
 
 def _question(q: dict) -> list[str]:
@@ -44,12 +44,14 @@ def summary(c: dict) -> list[str]:
         lines += _question(q)
     lines += _optional(c["polls"]["more"])
     lines += [f"**Q&A:** {_tiles(c['qa']['tiles'])}"] + _optional(c["qa"]["hidden"])
-    return lines + [f"**Chat:** {_tiles(c['chat']['tiles'])}", c["chat"]["line"]]
+    lines += [f"**Chat:** {_tiles(c['chat']['tiles'])}", c["chat"]["line"]]
+    return lines + ([f"{c['sent']}. {c['stop']}"] if c.get("sent") else [])  # no button here: the command
 
 
 def attendance(c: dict) -> list[str]:
     """Attendance: totals, then one line per person (longest time first)."""
-    lines = _header(c["header"]) + ["", _tiles(c["tiles"]), c["line"], "", f"**{c['order']}**"]
+    lines = _header(c["header"]) + ["", _tiles(c["tiles"]), c["line"]]
+    lines += ["", f"**{c['order']}**"] if c["rows"] else []  # no rows under privacy counts: no order either
     for r in c["rows"]:
         extra = "".join(f" · {x}" for x in (r["email"], r["flags"]) if x)
         lines.append(f"- **{r['name']}** {r['span']} ({r['time']}){extra}")
@@ -110,6 +112,10 @@ def subscription(c: dict) -> list[str]:
     """Subscription confirmation or list."""
     lines = [f"**{c['title']}**", c["text"]] + ([f"Subscription id: {c['id']}"] if c["id"] else [])
     lines += [f"- {r['what']} ({r['id']})" for r in c["rows"]]
+    if c["id"] and c["actions"]:  # the confirmation, for a client without cards: the command does the same
+        lines.append(f"To stop it, say **unsubscribe {c['id']}**; to keep it, do nothing.")
+    elif c["rows"]:
+        lines.append("To stop one, say **unsubscribe** and its id.")
     return lines + _optional(c["more"])
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 from zoneinfo import ZoneInfo
 
+import bot.cards.automatic as automatic_words
 import bot.cards.format as fmt
 from bot.cards.markup import literal
 from bot.summaries import PollStat, QuestionStat, Recap
@@ -61,7 +62,7 @@ def header(recap: Recap, tz: ZoneInfo, tz_name: str, kicker: str, style: Style) 
         host += " · " + text(recap.host_email, style.name)
     return {"kicker": kicker, "title": text(recap.title, style.title) or "Untitled meeting",
             "when": fmt.span(recap.start, recap.end, tz, tz_name), "host": f"Host: {host}",
-            "archive_id": recap.archive_id, "audience": recap.audience}
+            "archive_id": recap.archive_id, "audience": recap.audience, "withheld": recap.withheld}
 
 
 def tile(value: str, label: str, color: str = "Default") -> dict:
@@ -72,8 +73,7 @@ def tile(value: str, label: str, color: str = "Default") -> dict:
 
 def attendance_tiles(recap: Recap) -> list[dict]:
     """People, peak, median stay, late joiners, early leavers."""
-    a = recap.attendance
-    people = len(a.people)
+    a, people = recap.attendance, recap.people  # the count, even where privacy leaves no row to count
     return [tile(fmt.number(people), fmt.noun(people, "person", "people")), tile(fmt.number(a.peak), "at peak"),
             tile(fmt.duration(a.median_seconds), "median stay"),
             tile(fmt.number(a.late_joiners), "joined late", "Warning" if a.late_joiners else "Default"),
@@ -203,10 +203,11 @@ def poll_questions(recap: Recap, limit: int, style: Style, *, details: bool,
     return blocks, len(flat) - len(blocks)
 
 
-def summary(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 2, compact: bool = False) -> dict:
-    """The recap card: header, attendance, polls, Q&A, chat, and buttons to the detail views."""
+def summary(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 2, compact: bool = False, automatic=None) -> dict:
+    """The recap card: header, attendance, polls, Q&A, chat, buttons to the detail views (``automatic``: see render)."""
     style, counts = Style.pick(compact), {"polls": len(recap.polls), "qa": recap.qa.total, "chats": recap.chats.total}
     questions, hidden = poll_questions(recap, limit, style, details=False)
+    actions = view_actions(recap, ["attendance", *(v for v, n in counts.items() if n)], export="attendance")
     return {  # one way for an empty section: a line saying so, and no button leading to an empty view
         "header": header(recap, tz, tz_name, "Meeting recap", style),
         "attendance": attendance_tiles(recap),
@@ -214,8 +215,7 @@ def summary(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 2, compact
                   "more": f"\\+ {fmt.counted(hidden, 'more question')} — see Polls" if hidden else None},
         "qa": {"tiles": qa_tiles(recap), "hidden": hidden_note(recap.qa.hidden, "question"), "empty": not counts["qa"]},
         "chat": {"tiles": chat_tiles(recap), "line": chat_line_summary(recap, tz, style), "empty": not counts["chats"]},
-        "actions": view_actions(recap, ["attendance", *(v for v, n in counts.items() if n)], export="attendance"),
-    }
+        **automatic_words.parts(automatic, recap.audience, actions, row=ROW_BUTTONS, most=MAX_ACTIONS)}
 
 
 def hidden_note(hidden: int, noun: str) -> str | None:

@@ -6,12 +6,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 import bot.cards.format as fmt
+from bot.cards.automatic import describe_rule, plain_value, subject, unsubscribe_button
 from bot.cards.markup import clean, escape_markdown, literal
 from bot.cards.recap_views import more_line
 from bot.errors import UsageError
 from bot.summaries import mask_emails
 
-SUBSCRIPTION_ACTIONS = ("subscribed", "unsubscribed", "list")
+SUBSCRIPTION_ACTIONS = ("subscribed", "unsubscribed", "list", "confirm", "kept", "gone")
 SUBSCRIPTION_KINDS = ("host", "site", "all")
 
 
@@ -143,46 +144,58 @@ def refusal_card(*, command: str | None = None, limit: int = 0, compact: bool = 
                     "or ask one of Recap's admins to run it for you."}
 
 
-def masked_email(address: str) -> str:
-    """A host's address as a group space sees it: nothing of it, domain included (DESIGN §5)."""
-    return "a host (e-mail hidden)" if address else "a host"
-
-
-def _shown(kind: str, value: object, audience: str) -> str:
-    """A rule's value as the card shows it: escaped, and a host's address masked outside the admin's 1:1."""
-    raw = "" if value is None else str(value)
-    return literal(masked_email(raw) if kind == "host" and audience != "direct" else raw, 80)
-
-
-def _describe(kind: str, value: str) -> str:
-    if kind == "host":
-        return f"each meeting hosted by {value}"
-    if kind == "site":
-        return f"each meeting on site {value}"
-    return "each meeting in the organisation"
-
-
 def subscription_card(*, action: str = "subscribed", kind: str = "all", value: str | None = None, id: object = None,
                       subscriptions: Iterable = (), audience: str = "group", limit: int = 50,
                       compact: bool = False) -> dict:
-    """Confirm a subscription or its removal, or list the subscriptions of this space.
+    """Confirm a subscription or its removal, list this space's subscriptions, or ask before removing one.
 
     In a ``group`` audience a host's address is masked whole (``a host (e-mail hidden)``): a group space never sees
-    anyone's e-mail address; the admin's 1:1 space (``direct``) shows it whole.
+    anyone's e-mail address; the admin's 1:1 space (``direct``) shows it whole. A listing offers Unsubscribe: a
+    button per subscription for up to ``BUTTON_ROWS`` of them, else a drop-down and one button (``confirm``
+    asks first, then ``kept`` or ``unsubscribed``; ``gone`` answers a button whose subscription is no more).
     """
     if action not in SUBSCRIPTION_ACTIONS:
         raise UsageError(f"subscription card action must be one of {SUBSCRIPTION_ACTIONS}, got {action!r}")
     rows, items = [], list(subscriptions)
     for item in items[:limit]:
-        item_kind = str(_field(item, "kind", "all"))
-        what = _describe(item_kind, _shown(item_kind, _field(item, "value", ""), audience)).removeprefix("each meeting")
-        rows.append({"what": "Meetings" + what,
-                     "id": f"id {literal(_field(item, 'id', ''), 40)} · {literal(item_kind, 10)}"})
-    subject = _describe(kind, _shown(kind, value, audience))
-    text = {"subscribed": f"A recap card will be posted here after {subject} ends.",
-            "unsubscribed": f"No more recaps here after {subject} ends.",
-            "list": f"{fmt.number(len(items))} subscription{'s' * (len(items) != 1)} in this space."}[action]
-    title = {"subscribed": "Subscribed", "unsubscribed": "Unsubscribed", "list": "Subscriptions"}[action]
-    return {"title": title, "text": text, "id": literal(id, 40) if id not in (None, "") and action != "list" else None,
-            "rows": rows, "more": more_line(len(items) - len(rows), "too many to list on one card"),
-            "empty": action == "list" and not items}
+        item_kind, item_id = str(_field(item, "kind", "all")), _field(item, "id", "")
+        what = "Meetings" + subject(item_kind, _field(item, "value", ""), audience).removeprefix("each meeting")
+        rows.append({"what": what, "id": f"id {literal(item_id, 40)} · {literal(item_kind, 10)}",
+                     "button": unsubscribe_button(item_id) if len(items) <= BUTTON_ROWS else None,
+                     "choice": {"title": _choice(item_kind, _field(item, "value", ""), item_id, audience),
+                                "value": str(item_id)}})
+    about = subject(kind, value, audience)
+    text = {"subscribed": f"A recap card will be posted here after {about} ends.",
+            "unsubscribed": f"No more recaps here after {about} ends.",
+            "list": f"{fmt.number(len(items))} subscription{'s' * (len(items) != 1)} in this space.",
+            "confirm": f"Stop recaps of {about} in this space?",
+            "kept": f"Nothing changed: a recap card will still be posted here after {about} ends.",
+            "gone": "That subscription is no longer in this space: it was removed already, so no more recaps come "
+                    "from it. **subscriptions** lists the ones left."}[action]
+    title = {"subscribed": "Subscribed", "unsubscribed": "Unsubscribed", "list": "Subscriptions",
+             "confirm": "Stop automatic recaps?", "kept": "Kept", "gone": "Already unsubscribed"}[action]
+    shown_id = literal(id, 40) if id not in (None, "") and action not in ("list", "gone") else None
+    return {"title": title, "text": text, "id": shown_id, "rows": rows,
+            "more": more_line(len(items) - len(rows), "too many to list on one card"),
+            "empty": action == "list" and not items, "actions": _subscription_actions(action, id, rows),
+            "choices": [r["choice"] for r in rows] if action == "list" and len(items) > BUTTON_ROWS else []}
+
+
+BUTTON_ROWS = 3  # up to this many subscriptions get a button each; more share a drop-down and one button
+
+
+def _subscription_actions(action: str, subscription_id: object, rows: list[dict]) -> list[dict]:
+    """The buttons: Unsubscribe / Keep to confirm, the listing's drop-down button (per-row buttons sit in rows)."""
+    if action == "confirm":
+        args = str(subscription_id)
+        return [{"title": "Unsubscribe", "data": {"action": "unsubscribe", "args": args, "confirm": "yes"}},
+                {"title": "Keep", "data": {"action": "unsubscribe", "args": args, "confirm": "keep"}}]
+    if action == "list" and rows and rows[0]["button"] is None:  # the drop-down (``args``) says which one
+        return [{"title": "Unsubscribe…", "data": {"action": "unsubscribe", "confirm": "ask"}}]
+    return []
+
+
+def _choice(kind: str, value: object, subscription_id: object, audience: str) -> str:
+    """A subscription as a drop-down choice: plain text (choices are never markdown), cleaned, address masked."""
+    what = describe_rule(kind, plain_value(kind, value, audience)).removeprefix("each meeting")
+    return clean(f"Meetings{what} (id {subscription_id})", 90)

@@ -170,6 +170,22 @@ def unsubscribe_id(spec: CommandSpec, args: list[str]) -> dict:
     raise spec.refuse(f"“{shown(args[0])}” is not a subscription id; `subscriptions` lists them with their ids.")
 
 
+PRIVACY_LEVELS = ("names", "counts")  # bot.summaries.PRIVACY_LEVELS: what a group space sees
+
+
+def privacy_level(spec: CommandSpec, args: list[str]) -> dict:
+    """``privacy`` shows the level; ``privacy names`` or ``privacy counts`` sets it."""
+    if len(args) > 1:
+        raise spec.refuse("`privacy` takes one word: `privacy names` or `privacy counts`.")
+    if not args:
+        return {}
+    word = unwrap(args[0]).lower()
+    if word not in PRIVACY_LEVELS:
+        raise spec.refuse(f"“{shown(args[0])}” is not a privacy level. Say `privacy names` (names of attendees, "
+                          "public chat and Q&A, and every count) or `privacy counts` (numbers only).")
+    return {"value": word}
+
+
 @functools.cache
 def _zones_by_lower_name() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.chat.arguments import (
@@ -23,6 +23,7 @@ from bot.chat.arguments import (
     export_args,
     no_args,
     one_archive,
+    privacy_level,
     subscribe_rule,
     unsubscribe_id,
     unwrap,
@@ -49,7 +50,10 @@ class Command:
     table: str | None = None
     zone: str | None = None
     rule: str | None = None         # subscribe: host | site | all
-    value: str | None = None        # subscribe: the e-mail or site; unsubscribe: a subscription id or "all"
+    value: str | None = None        # subscribe: the e-mail or site; unsubscribe: a subscription id or "all";
+                                    # privacy: names | counts
+    confirm: str | None = None      # unsubscribe from a card: "ask" shows a confirmation first, then
+                                    # "yes" removes it or "keep" keeps it (bot.chat.subscriptions)
     unknown: str | None = None      # help: the word that was not understood
     suggestion: str | None = None   # help: the closest command for "did you mean", with the values typed
                                     # when they suit it ("summary <id>": the help card offers to run it)
@@ -88,6 +92,8 @@ COMMANDS: Mapping[str, CommandSpec] = {spec.name: spec for spec in (
     CommandSpec("subscriptions", "subscriptions", "the automatic recaps this space gets", "subscriptions", no_args),
     CommandSpec("unsubscribe", "unsubscribe [id|all]", "stop automatic recaps here", "unsubscribe all",
                 unsubscribe_id),
+    CommandSpec("privacy", "privacy [names|counts]", "show or set how much this group space sees: names, or "
+                "numbers only", "privacy counts", privacy_level),
 )}
 
 
@@ -124,7 +130,11 @@ def parse_action(inputs: Mapping) -> Command:
     words = [str(v) for v in values if isinstance(v, str | int) and str(v)]
     if isinstance(inputs.get("args"), str):
         words += split_words(inputs["args"])
-    return parse_words(name, words)
+    command = parse_words(name, words)
+    confirm = inputs.get("confirm")  # an Unsubscribe button asks first ("ask"); "Keep" answers the question
+    if command.name == "unsubscribe" and confirm in ("ask", "yes", "keep"):
+        return replace(command, confirm=confirm)
+    return command
 
 
 def split_words(text: str) -> list[str]:

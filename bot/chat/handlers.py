@@ -19,6 +19,7 @@ from bot import meetings
 from bot.chat.commands import COMMANDS, Command, parse, parse_action
 from bot.chat.exports import export_filename, export_stream
 from bot.chat.failures import explain
+from bot.chat.privacy import set_privacy
 from bot.chat.subscriptions import list_subscriptions, subscribe, unsubscribe
 from bot.context import Context
 from bot.digest import tally_meeting_chats
@@ -212,6 +213,7 @@ COMMAND_HANDLERS: dict[str, Callable[[Context, Command], None]] = {
     "subscribe": subscribe,
     "subscriptions": list_subscriptions,
     "unsubscribe": unsubscribe,
+    "privacy": set_privacy,
 }
 
 EVENT_HANDLERS: dict[tuple[str, str], Callable[[Context, dict], None]] = {

@@ -29,9 +29,11 @@ def list_subscriptions(ctx: Context, command: Command) -> None:
 
 
 def unsubscribe(ctx: Context, command: Command) -> None:
-    """Remove one subscription of this space (by id), all of them, or the only one."""
+    """Remove one subscription of this space (by id), all of them, or the only one; a button asks first."""
     current = ctx.store.subscriptions(ctx.room_id)
     spec = COMMANDS["unsubscribe"]
+    if command.confirm and not _pressed(ctx, command, current):  # a button names one id: never "all", never none
+        return
     if not current:
         ctx.reply(ctx.card("subscription", action="list", subscriptions=[]))
         return
@@ -50,3 +52,22 @@ def unsubscribe(ctx: Context, command: Command) -> None:
                               id=only.id, audience=ctx.audience))
     else:
         ctx.reply(ctx.card("subscription", action="unsubscribed", kind="all"))
+
+
+def _pressed(ctx: Context, command: Command, current: list) -> bool:
+    """An Unsubscribe or Keep button: answer it; True when the subscription is to be removed now.
+
+    ``ask`` (the button on a recap or the list) shows the confirmation card, ``keep`` says nothing changed,
+    ``yes`` (the confirmation's Unsubscribe) goes on to remove it. A button whose subscription is no longer in
+    this space (removed meanwhile, or a second press) says so, rather than a usage card.
+    """
+    found = next((s for s in current if str(s.id) == command.value), None)
+    if found is None:
+        ctx.audit("unsubscribe", (), f"nothing to do: subscription {command.value} is not in this space")
+        ctx.reply(ctx.card("subscription", action="gone"))
+        return False
+    if command.confirm == "yes":
+        return True
+    ctx.reply(ctx.card("subscription", action="confirm" if command.confirm == "ask" else "kept", kind=found.kind,
+                       value=found.value or None, id=found.id, audience=ctx.audience))
+    return False

@@ -145,7 +145,7 @@ def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: d
     audience = audience_of(ctx.settings, target.room_type, target.subscriber)
     # One audit line per recap fetched (the looks that found nothing yet fetched no meeting data).
     on_behalf.audit("auto-recap", (meeting_id, archive.archive_id), f"ok: fetched for a {audience} space")
-    card = on_behalf.view("summary", archive, audience=audience, chats=chats)
+    card = on_behalf.view("summary", archive, audience=audience, chats=chats, automatic=target.sent_by())
     return Prepared(card, archive.archive_id, on_behalf)
 
 

@@ -34,12 +34,20 @@ class Rule:
 
 @dataclass(frozen=True)
 class Target:
-    """A space that gets the recap of one meeting, and the subscriptions that put it there."""
+    """A space that gets the recap of one meeting, and the subscriptions that put it there.
+
+    ``rule`` is the first one's (``subscription_ids[0]``): the recap names it in its "Sent because" line.
+    """
 
     room_id: str
     room_type: str
     subscriber: str | None
     subscription_ids: tuple[int, ...]
+    rule: Rule = Rule("all")
+
+    def sent_by(self) -> dict:
+        """The subscription an automatic recap names (``bot.cards.render_view``'s ``automatic``)."""
+        return {"kind": self.rule.kind, "value": self.rule.value, "id": self.subscription_ids[0]}
 
 
 def normalise_email(value: str | None) -> str | None:
@@ -102,8 +110,9 @@ def targets(subscriptions: Iterable, *, host_email: str | None, site_url: str | 
             continue
         known = rooms.get(sub.room_id)
         if known is None:
-            rooms[sub.room_id] = Target(sub.room_id, sub.room_type, sub.created_by, (sub.id,))
+            rooms[sub.room_id] = Target(sub.room_id, sub.room_type, sub.created_by, (sub.id,),
+                                        Rule(sub.kind, sub.value))
         else:
             rooms[sub.room_id] = Target(known.room_id, known.room_type, known.subscriber,
-                                        known.subscription_ids + (sub.id,))
+                                        known.subscription_ids + (sub.id,), known.rule)
     return list(rooms.values())

@@ -50,12 +50,13 @@ class SeenEvent(Base):
 
 
 class RoomSetting(Base):
-    """Per-space preferences (for now the IANA time zone used on cards)."""
+    """Per-space preferences: the IANA time zone used on cards, and how much a group space sees (privacy level)."""
 
     __tablename__ = "room_settings"
 
     room_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
+    privacy: Mapped[str | None] = mapped_column(String(16))  # "names" | "counts"; None: the default, names
     updated_by: Mapped[str | None] = mapped_column(String(320))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

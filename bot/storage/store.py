@@ -105,6 +105,18 @@ class Store(SeenQueries, SubscriptionQueries, DeliveryQueries, DigestQueries):
             setting.timezone, setting.updated_by, setting.updated_at = zone, by, utcnow()
             session.add(setting)
 
+    def room_privacy(self, room_id: str) -> str | None:
+        """The privacy level chosen for a space (``names`` or ``counts``), or None when it uses the default."""
+        with self._sessions() as session:
+            return session.scalar(select(RoomSetting.privacy).where(RoomSetting.room_id == room_id))
+
+    def set_room_privacy(self, room_id: str, level: str, *, by: str | None = None) -> None:
+        """Store a space's privacy level."""
+        with self._sessions.begin() as session:
+            setting = session.get(RoomSetting, room_id) or RoomSetting(room_id=room_id)
+            setting.privacy, setting.updated_by, setting.updated_at = level, by, utcnow()
+            session.add(setting)
+
     # --- audit log -----------------------------------------------------------------------
 
     def audit(self, *, person_email: str | None, command: str, ids: Iterable[str] = (),

@@ -29,11 +29,11 @@ from bot.digest import (
     reference_span,
 )
 from bot.summaries.emails import EMAIL_HIDDEN, fold, has_email, mask_emails
-from bot.summaries.privacy import AUDIENCES, UNKNOWN_RECIPIENT, Recap, recap
+from bot.summaries.privacy import AUDIENCES, COUNTS_ONLY, PRIVACY_LEVELS, UNKNOWN_RECIPIENT, Recap, recap
 
 __all__ = [
-    "AUDIENCES", "EMAIL_HIDDEN", "GRACE", "UNKNOWN_RECIPIENT", "AnswerStat", "Attendance", "Attendee", "ChatLine",
-    "ChatStats", "PollStat", "QAItem", "QAStats", "QuestionStat", "Recap", "attendance", "chat_line", "chat_stats",
-    "chat_summary", "fold", "has_email", "mask_emails", "meeting_span", "number_shared_names", "people_count",
-    "poll_voters", "polls", "qa", "recap", "reference_span",
+    "AUDIENCES", "COUNTS_ONLY", "EMAIL_HIDDEN", "GRACE", "PRIVACY_LEVELS", "UNKNOWN_RECIPIENT", "AnswerStat",
+    "Attendance", "Attendee", "ChatLine", "ChatStats", "PollStat", "QAItem", "QAStats", "QuestionStat", "Recap",
+    "attendance", "chat_line", "chat_stats", "chat_summary", "fold", "has_email", "mask_emails", "meeting_span",
+    "number_shared_names", "people_count", "poll_voters", "polls", "qa", "recap", "reference_span",
 ]

@@ -6,6 +6,13 @@ over everything (in the digest), then the rows are filtered, so the numbers stay
 text stays private. Every text a group view keeps (title, host, names, chat lines, poll and Q&A
 text) has its e-mail addresses masked whole here, look-alikes included (``bot.summaries.emails``),
 so a card cannot show one even where a view forgets to hide them.
+
+A group space's privacy level (``privacy names``, the default, or ``privacy counts``) is applied here
+too. Under ``counts`` a group sees numbers only: no attendee, voter, asker, answerer or chat sender
+names, no chat or Q&A text, no short answers typed in polls, no per-person rows at all. What describes
+the meeting itself stays: its title, its host's name (the meeting's, as on its invitation), and the
+poll questions and choices (written by the host; their counts mean nothing without them). A 1:1 space
+always sees everything.
 """
 
 from __future__ import annotations
@@ -29,17 +36,25 @@ from bot.meetings import Archive, MeetingChat
 from bot.summaries.emails import ZERO_WIDTH, mask_emails
 
 AUDIENCES = ("group", "direct")
+PRIVACY_LEVELS = ("names", "counts")  # what a group space sees: names (the default), or numbers only
+COUNTS_ONLY = "Names hidden: this space shows counts only."
 UNKNOWN_RECIPIENT = "(unknown)"
 
 
 class Recap:
-    """Everything a card shows about one meeting, filtered for its audience (``group`` or ``direct``)."""
+    """Everything a card shows about one meeting, filtered for its audience (``group`` or ``direct``).
+
+    ``privacy`` is the group space's level (``names`` or ``counts``); a ``direct`` audience ignores it.
+    """
 
     def __init__(self, digest: Digest, audience: str = "direct",
-                 chats: ChatTally | Iterable[MeetingChat] | None = None):
+                 chats: ChatTally | Iterable[MeetingChat] | None = None, privacy: str = "names"):
         if audience not in AUDIENCES:
             raise ValueError(f"audience must be one of {AUDIENCES}, got {audience!r}")
+        if privacy not in PRIVACY_LEVELS:
+            raise ValueError(f"privacy must be one of {PRIVACY_LEVELS}, got {privacy!r}")
         self.digest, self.audience = digest, audience
+        self.privacy = privacy if audience == "group" else "names"
         self.archive_id, self.service_type = digest.archive_id, digest.service_type
         self.start, self.end = digest.start, digest.end  # the recorded span, widened to every join and leave
         self.title, self.host_name = self._shown(digest.title), self._shown(digest.host_display_name)
@@ -52,6 +67,16 @@ class Recap:
         """True for the group-space view."""
         return self.audience == "group"
 
+    @property
+    def counts_only(self) -> bool:
+        """True for a group space set to ``privacy counts``: numbers only, no one's name, no message text."""
+        return self.privacy == "counts"
+
+    @property
+    def withheld(self) -> str | None:
+        """The one line a view shows when this space's privacy level left things out, else None."""
+        return COUNTS_ONLY if self.counts_only else None
+
     def _shown(self, text: str) -> str:
         """Meeting text as this audience may see it: with every e-mail address masked in a group."""
         return mask_emails(text) if self.private and text else text
@@ -62,19 +87,25 @@ class Recap:
         full = self.digest.attendance
         if not self.private:
             return full
+        if self.counts_only:  # the totals, late and early counts stay; no row names anyone
+            return replace(full, people=())
         people = tuple(replace(p, name=self._shown(p.name), email=None) for p in full.people)
         return replace(full, people=number_shared_names(people))
 
     @cached_property
     def polls(self) -> tuple[PollStat, ...]:
-        """Poll tallies; who voted what only in a 1:1."""
+        """Poll tallies; who voted what only in a 1:1; under ``counts`` no short answer (people typed those)."""
         full, shown = self.digest.polls, self._shown
         if not self.private:
             return full
-        return tuple(replace(poll, questions=tuple(
-            replace(q, text=shown(q.text), correct_answers=tuple(shown(c) for c in q.correct_answers), responses=(),
-                    answers=tuple(replace(a, text=shown(a.text), voters=(), voter_count=0) for a in q.answers))
-            for q in poll.questions)) for poll in full)
+
+        def question(q):
+            if self.counts_only and q.type == "short":
+                return replace(q, text=shown(q.text), correct_answers=(), responses=(), answers=())
+            return replace(q, text=shown(q.text), correct_answers=tuple(shown(c) for c in q.correct_answers),
+                           responses=(), answers=tuple(replace(a, text=shown(a.text), voters=(), voter_count=0)
+                                                       for a in q.answers))
+        return tuple(replace(poll, questions=tuple(question(q) for q in poll.questions)) for poll in full)
 
     @property
     def people(self) -> int:
@@ -92,6 +123,8 @@ class Recap:
         full, shown = self.digest.qa, self._shown
         if not self.private:
             return full
+        if self.counts_only:
+            return replace(full, questions=(), hidden=0)
         public = tuple(replace(q, asker=shown(q.asker), text=shown(q.text), answers=tuple(
             replace(a, display_name=shown(a.display_name), text=shown(a.text), email=None) for a in q.answers))
             for q in full.questions if q.type == "public")
@@ -111,6 +144,8 @@ class Recap:
         lines = tuple(replace(line, target=_recipient(line.type, line.target)) for line in full.lines)
         if not self.private:
             return replace(full, lines=lines)
+        if self.counts_only:
+            return replace(full, top_senders=(), lines=(), hidden=0, visible=None)
         return replace(full, top_senders=tuple((shown(name), n) for name, n in full.top_senders),
                        lines=tuple(replace(line, sender=shown(line.sender), target=shown(line.target),
                                            text=shown(line.text), sender_email=None) for line in lines))
@@ -129,7 +164,10 @@ def _blank(text: str) -> bool:
 
 
 def recap(meeting: Digest | Archive, *, audience: str = "direct",
-          chats: ChatTally | Iterable[MeetingChat] | None = None) -> Recap:
-    """The recap of a digest (or of an archive parsed whole) for ``audience``; ``chats`` replace the archive's own."""
+          chats: ChatTally | Iterable[MeetingChat] | None = None, privacy: str = "names") -> Recap:
+    """The recap of a digest (or of an archive parsed whole) for ``audience`` at a group's ``privacy`` level.
+
+    ``chats`` replace the archive's own.
+    """
     digest = meeting if isinstance(meeting, Digest) else digest_of(meeting)
-    return Recap(digest, audience, chats)
+    return Recap(digest, audience, chats, privacy)
