@@ -146,10 +146,10 @@ class Context:
         return render_card(kind, budget_bytes=self.settings.card_budget_bytes, **context)
 
     def view(self, view: str, archive: Digest | Archive, *, audience: str | None = None,
-             chats: ChatTally | Iterable[MeetingChat] | None = None) -> Card:
+             chats: ChatTally | Iterable[MeetingChat] | None = None, sort: str | None = None) -> Card:
         """One view of a meeting for this space (or the ``audience`` given), in its zone, within the budget."""
         return render_view(view, archive, audience=audience or self.audience, timezone=self.timezone,
-                           budget_bytes=self.settings.card_budget_bytes, chats=chats)
+                           budget_bytes=self.settings.card_budget_bytes, chats=chats, sort=sort)
 
     def reply(self, card: Card) -> str:
         """Post a card (its markdown as the fallback text) into the command's thread; return the message id."""

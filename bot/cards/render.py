@@ -125,17 +125,20 @@ def _fallback(spec: _Kind, build: Callable[..., dict], limit: int, compact: bool
 
 
 def render_view(view: str, meeting: Digest | Archive, *, audience: str, timezone: str,
-                budget_bytes: int = DEFAULT_BUDGET, chats: ChatTally | Iterable[MeetingChat] | None = None) -> Card:
+                budget_bytes: int = DEFAULT_BUDGET, chats: ChatTally | Iterable[MeetingChat] | None = None,
+                sort: str | None = None) -> Card:
     """One view (summary, attendance, polls, qa, chats) of a meeting's digest for a group space or a 1:1.
 
-    An archive parsed whole (a file given to ``recap render``) is digested first.
+    An archive parsed whole (a file given to ``recap render``) is digested first. ``sort`` orders the
+    attendance view's list (``longest``, ``shortest``, ``name``, ``join``); other views have one order.
     """
     spec = VIEWS.get(view)
     if spec is None:
         raise UsageError(f"unknown view {view!r}: use one of {', '.join(VIEWS)}")
     tz = zone(timezone)
     data = recap(meeting, audience=audience, chats=chats)
-    build = functools.partial(spec.build, data, tz, timezone)
+    options = {"sort": sort} if sort and view == "attendance" else {}
+    build = functools.partial(spec.build, data, tz, timezone, **options)
     return _fit(view, spec, build, budget_bytes)
 
 

@@ -5,6 +5,7 @@ from bot.digest.attendance import (
     Attendance,
     Attendee,
     attendance,
+    mark_host,
     meeting_span,
     number_shared_names,
     people_count,
@@ -15,7 +16,7 @@ from bot.digest.cache import digest_for, fetch_digest
 from bot.digest.chats import ChatLine, ChatStats, ChatTally, chat_line, chat_stats, chat_summary, tally
 from bot.digest.codec import DigestFormatError, decode, encode
 from bot.digest.listing import tally_meeting_chats
-from bot.digest.model import FORMAT_VERSION, Digest
+from bot.digest.model import FORMAT_VERSION, Digest, with_meeting
 from bot.digest.polls import (
     VOTERS_KEPT,
     AnswerStat,
@@ -56,6 +57,7 @@ __all__ = [
     "digest_of",
     "fetch_digest",
     "encode",
+    "mark_host",
     "meeting_span",
     "number_shared_names",
     "people_count",
@@ -68,4 +70,5 @@ __all__ = [
     "replay",
     "tally",
     "tally_meeting_chats",
+    "with_meeting",
 ]
