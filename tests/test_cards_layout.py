@@ -54,19 +54,24 @@ def polls_archive():
 
 def test_participation_counts_people_not_respondent_question_pairs():
     shown = texts(render_view("summary", polls_archive(), audience="group", timezone="UTC"))
-    assert "2 polls · 4 questions · 4 of 5 people (80%) voted in at least one poll" in shown  # not "8 of 10"
+    # not "8 of 10"; and the same base as each poll's: who was present while the polls ran
+    assert ("2 polls · 4 questions · 4 of the 5 people present during the polls (80%) voted in at least one poll"
+            in shown)
     polls = texts(render_view("polls", polls_archive(), audience="direct", timezone="UTC"))
-    assert "Poll 1: 09:10–09:12 · 4 of 5 attendees voted (80%)" in polls
-    assert "3 of 5 attendees answered · correct: yes" in polls and "4 of 5 attendees answered · correct: yes" in polls
+    assert "Poll 1: 09:10–09:12 · 4 of the 5 people present when the poll ran voted (80%)" in polls
+    assert "3 of the 5 present answered (60%) · 2 did not · correct: yes" in polls
+    assert "4 of the 5 present answered (80%) · 1 did not · correct: yes" in polls
 
 
 def test_the_poll_number_is_said_once_per_poll():
     polls = texts(render_view("polls", polls_archive(), audience="direct", timezone="UTC"))
     assert [t for t in polls if re.match(r"(Poll \d|Q\d) ·|Poll \d:", t)] == [
-        "Poll 1: 09:10–09:12 · 4 of 5 attendees voted (80%)", "Q1 · single choice", "Q2 · single choice",
-        "Poll 2: 09:30–09:32 · 4 of 5 attendees voted (80%)", "Q1 · single choice", "Q2 · single choice"]
+        "Poll 1: 09:10–09:12 · 4 of the 5 people present when the poll ran voted (80%)",
+        "Q1 · single choice (one answer)", "Q2 · single choice (one answer)",
+        "Poll 2: 09:30–09:32 · 4 of the 5 people present when the poll ran voted (80%)",
+        "Q1 · single choice (one answer)", "Q2 · single choice (one answer)"]
     summary = texts(render_view("summary", polls_archive(), audience="direct", timezone="UTC"))
-    assert "Poll 1 · Q1 · single choice" in summary  # the recap card has no poll heading to lean on
+    assert "Poll 1 · Q1 · single choice (one answer)" in summary  # the recap card has no poll heading to lean on
 
 
 def test_bars_are_wide_under_their_answer_and_tell_close_shares_apart():
@@ -75,9 +80,10 @@ def test_bars_are_wide_under_their_answer_and_tell_close_shares_apart():
                             ("No preference", 25, False)], voters)]
     a = archive(polls=[{"content": {"userCount": 120, "votedUserCount": 100, "questions": qs}}])
     rows = poll_rows(render_view("polls", a, audience="group", timezone="UTC"))  # checks each bar follows its row
-    # Native bars weighted by the share to 0.1 %: 24 %, 25 % and 26 % differ (10 text cells once gave 2, 2, 3).
-    assert rows == [("✓ Monday", 25.0, "25 · 25%", "Good"), ("Wednesday", 26.0, "26 · 26%", None),
-                    ("Friday", 24.0, "24 · 24%", None), ("No preference", 25.0, "25 · 25%", None)]
+    # Native bars weighted by the share to 0.1 %: 24, 25 and 26 votes differ (10 text cells once drew 2, 2, 3).
+    # Shares are of the card's one base: no attendance here, so the 120 people Webex counted in the poll.
+    assert rows == [("✓ Monday", 20.8, "25 · 21%", "Good"), ("Wednesday", 21.7, "26 · 22%", None),
+                    ("Friday", 20.0, "24 · 20%", None), ("No preference", 20.8, "25 · 21%", None)]
 
 
 def test_native_bar_weights_never_hide_a_vote_nor_fake_a_full_house():
@@ -127,10 +133,12 @@ def test_attendance_is_longest_time_first_and_says_so():
                               join("Middle", "09:00", "09:30")])
     card = render_view("attendance", a, audience="direct", timezone="UTC")
     shown = texts(card)
-    assert "Longest time in the meeting first" in shown
-    assert [t for t in shown if t in ("Short", "Long", "Middle")] == ["Long", "Middle", "Short"]
-    assert "**Longest time in the meeting first**" in card.markdown
-    assert card.markdown.index("**Long**") < card.markdown.index("**Middle**") < card.markdown.index("**Short**")
+    assert "Everyone · longest time in the meeting first" in shown
+    everyone = shown[shown.index("Everyone · longest time in the meeting first"):]  # after late / early sections
+    assert [t for t in everyone if t in ("Short", "Long", "Middle")] == ["Long", "Middle", "Short"]
+    assert "**Everyone · longest time in the meeting first**" in card.markdown
+    md = card.markdown[card.markdown.index("**Everyone"):]
+    assert md.index("**Long**") < md.index("**Middle**") < md.index("**Short**")
 
 
 def test_group_attendance_tells_apart_people_with_the_same_name():
@@ -255,7 +263,8 @@ def test_more_lines_never_render_as_list_items(cut_cards):
 def test_only_a_1to1_gets_export_buttons_and_a_group_is_told_where_exports_go(cut_cards):
     for view in cards.VIEWS:
         group, direct = cut_cards[view, "group"], cut_cards[view, "direct"]
-        if view != "summary":  # the recap card's five buttons go to the four views; each of them exports
+        # The recap card's five buttons go to the four views; attendance's sort its list; each other view exports.
+        if view not in ("summary", "attendance"):
             assert [a["data"]["action"] for a in buttons(direct)][-1] == "export"
         # Recap posts exports only in a 1:1 space: in a group the button could only be refused.
         assert "export" not in [a["data"]["action"] for a in buttons(group)]
