@@ -57,8 +57,10 @@ def poll_line(recap: Recap) -> str:
 
 def poll_intro(recap: Recap, poll: PollStat, tz: ZoneInfo) -> str:
     """``Poll 1: 10:33–10:37 · 3 of the 3 people present when the poll ran voted (100%)``."""
-    when = f"{fmt.clock(poll.start, tz, anchor=recap.start)}–{fmt.clock(poll.end, tz, anchor=recap.start)}"
-    return (f"Poll {poll.number}: {when} · {fmt.number(poll.voters)} of {base(poll.eligible, poll.base)} "
+    when = f"{fmt.clock(poll.start, tz, anchor=recap.start)}–{fmt.clock(poll.end, tz, anchor=recap.start)} · "
+    if poll.start is None and poll.end is None:
+        when = ""  # not "–––"
+    return (f"Poll {poll.number}: {when}{fmt.number(poll.voters)} of {base(poll.eligible, poll.base)} "
             f"voted ({share(poll.voters, poll.eligible)})")
 
 
