@@ -270,3 +270,46 @@ def test_only_a_1to1_gets_export_buttons_and_a_group_is_told_where_exports_go(cu
         assert "export" not in [a["data"]["action"] for a in buttons(group)]
         if view != "summary":
             assert "use **export** in a 1:1 space" in json.dumps(group.content, ensure_ascii=False), view
+
+
+# --- where the meeting lives (issue 12, item 7) ---------------------------------------------------
+
+def _instance(**fields):
+    from bot.meetings import parse_meeting
+    return parse_meeting({"id": "0ed74a1c_I_1", "title": "Weekly sync", "meetingNumber": "25551234567",
+                          "siteUrl": "example.webex.com",
+                          "webLink": "https://example.webex.com/example/j.php?MTID=m0ed74a1c", **fields})
+
+
+def test_the_header_shows_the_meeting_number_site_and_a_link_when_recap_knows_the_meeting():
+    from bot.digest import digest_of, with_meeting
+    digest = with_meeting(digest_of(archive()), _instance())
+    for audience in ("direct", "group"):  # the meeting's own link is no one's address: a group sees it too
+        card = render_view("summary", digest, audience=audience, timezone="UTC")
+        header = texts(card)[:7]
+        assert "Meeting 2555 123 4567 · example.webex.com" in header
+        assert "[Open in Webex](https://example.webex.com/example/j.php?MTID=m0ed74a1c)" in header
+        assert "[Open in Webex](https://example.webex.com/example/j.php?MTID=m0ed74a1c)" in card.markdown
+        assert ("host@example.com" in json.dumps(card.content)) == (audience == "direct")
+    for view in ("summary", "attendance", "polls"):  # a link in the text, not one more button
+        linked, plain = (render_view(view, d, audience="direct", timezone="UTC").content["actions"]
+                         for d in (digest, digest_of(archive())))
+        assert linked == plain
+
+
+def test_without_the_meeting_instance_the_header_has_no_link_and_a_bad_link_is_dropped():
+    from bot.digest import digest_of, with_meeting
+    plain = texts(render_view("summary", archive(), audience="direct", timezone="UTC"))
+    assert not [t for t in plain if "Open in Webex" in t or t.startswith("Meeting ")]
+    for bad in ("javascript:alert(1)", "https://example.webex.com/x) [click](http://evil", "http://plain.example"):
+        card = render_view("summary", with_meeting(digest_of(archive()), _instance(webLink=bad, meetingNumber=None)),
+                           audience="group", timezone="UTC")
+        assert "Open in Webex" not in json.dumps(card.content) and "example.webex.com" in texts(card)
+
+
+def test_meeting_numbers_are_grouped_as_webex_writes_them():
+    from bot.cards.format import meeting_number, site
+    assert [meeting_number(n) for n in ("25551234567", "1348422712", "123456789", "2555-123-4567", "12")] == [
+        "2555 123 4567", "134 842 2712", "123 456 789", "2555 123 4567", "12"]
+    assert [site(u) for u in ("example.webex.com", "https://example.webex.com/", None)] == [
+        "example.webex.com", "example.webex.com", None]
