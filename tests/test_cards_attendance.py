@@ -143,3 +143,12 @@ def test_a_group_attendance_card_carries_no_ones_clock_times_nor_durations(seed,
     assert not [line for line in lines if CLOCK.search(line) or DURATION.search(line)], lines
     everything = json.dumps(card.content, ensure_ascii=False)
     assert "in – out" not in everything and "rejoined" not in everything
+
+
+def test_a_long_address_keeps_its_domain_and_fits_beside_the_times():
+    from bot.cards.attendance_views import short_email
+    assert short_email("script.alert.name.script.10@example.com") == "script.alert.name…@example.com"
+    assert short_email("ann@example.com") == "ann@example.com" and len(short_email("x" * 80)) == 30
+    archive = meeting([join("Long Address", "09:00", "10:00", "script.alert.name.script.10@example.com")])
+    assert "script.alert.name…@example.com" in texts(render_view("attendance", archive, audience="direct",
+                                                                 timezone="UTC"))

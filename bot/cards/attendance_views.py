@@ -30,6 +30,7 @@ DEFAULT_SORT = "longest"
 SHORT_STAY = 10 * 60  # seconds: a "short stay" is under 10 minutes
 SECTION_ROWS = 5  # people per section before "+ N more" (compact: 3)
 BADGES = {"host": "Host", "cohost": "Cohost"}
+EMAIL_SHOWN = 30  # characters of an address beside a time column at phone width (the export has it whole)
 
 
 def _order(sort: str):
@@ -51,10 +52,19 @@ def _row(recap: Recap, person, tz: ZoneInfo, style: Style) -> dict:
     flags = [label for flag, label in ((person.late, "joined late"), (person.left_early, "left early")) if flag]
     if person.rejoins:
         flags.append(f"rejoined {fmt.number(person.rejoins)}×")
-    return {**_who(recap, person, style), "email": text(person.email, style.name) if person.email else None,
+    return {**_who(recap, person, style), "email": text(short_email(person.email)) if person.email else None,
             "span": f"{fmt.clock(person.first_join, tz, anchor=recap.start)}–"
                     f"{fmt.clock(person.last_leave, tz, anchor=recap.start)}",
             "time": fmt.duration(person.seconds), "flags": " · ".join(flags) or None}
+
+
+def short_email(email: str, limit: int = EMAIL_SHOWN) -> str:
+    """An address that fits beside the time column: its local part clipped, its domain kept (``ann.lon…@x.com``)."""
+    email = email.strip()
+    local, at, domain = email.rpartition("@")
+    if len(email) <= limit or not at or len(domain) > limit - 4:
+        return email if len(email) <= limit else email[: limit - 1] + "…"
+    return local[: limit - len(domain) - 2] + "…@" + domain
 
 
 def _sections(recap: Recap, tz: ZoneInfo, style: Style, cap: int) -> list[dict]:

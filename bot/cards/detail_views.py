@@ -40,7 +40,7 @@ def polls(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 10, compact:
         block["intro"] = intros[block["poll"]] if block["index"] == 1 else None
     timed = recap.polls and all(p.base == "present" for p in recap.polls)
     base = "Every count and share is of the people present when the poll ran." if timed else None
-    private = None if recap.audience == "direct" else "Who voted what and who did not answer show only in a 1:1 space."
+    private = None if recap.audience == "direct" else "Who voted what, and who did not answer, are shown only in a 1:1."
     return {"header": header(recap, tz, tz_name, "Polls", style), "line": poll_line(recap), "questions": questions,
             "more": more_line(hidden, export_hint(recap)), "base": base, "note": private,
             "actions": view_actions(recap, ["summary"], export="polls")}
