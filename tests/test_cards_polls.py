@@ -8,6 +8,7 @@ import json
 from bot.cards import render_view
 from bot.digest import FORMAT_VERSION, decode, digest_of, encode
 from bot.meetings import parse_archive
+from bot.summaries import recap
 from tests.test_cards import poll_rows, texts
 
 BASE = {"archiveId": "ABCDEF12_R_1", "title": "Weekly sync", "start": "2026-01-05T09:00:00Z",
@@ -84,6 +85,10 @@ def test_a_group_gets_the_count_of_who_did_not_answer_never_the_names():
     assert not [t for t in shown if t.startswith("Did not answer")]
     for name in ("Person 0", "Person 2", "Just In Time"):  # neither who voted nor who did not
         assert name not in json.dumps(card.content, ensure_ascii=False) + card.markdown
+    # The group filter drops the names itself, so no view can show them; the count stays.
+    (q,) = recap(archive, audience="group").polls[0].questions
+    assert (q.missing, q.missing_count, q.responses) == ((), 3, ())
+    assert recap(archive, audience="direct").polls[0].questions[0].missing == ("Person 2", "Person 3", "Person 4")
 
 
 def test_a_respondent_the_attendance_lacks_still_counts_in_the_base():

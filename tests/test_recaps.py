@@ -75,6 +75,9 @@ def test_an_automatic_recap_says_where_the_meeting_lives_and_links_to_it(rig):
         visible_text(recap))
     assert f"[Open in Webex]({meeting['webLink']})" in visible_text(recap)
     assert f"[Open in Webex]({meeting['webLink']})" in recap["markdown"]
+    rig.press(recap["id"], "People")  # the stored digest remembers the meeting: its views link to it too
+    rig.run_jobs()
+    assert f"[Open in Webex]({meeting['webLink']})" in visible_text(rig.replies(group)[-1])
 
 
 def test_a_meeting_of_another_host_is_not_posted(rig):

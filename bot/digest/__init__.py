@@ -12,7 +12,7 @@ from bot.digest.attendance import (
     reference_span,
 )
 from bot.digest.builder import DigestBuilder, Joins, digest_of, replay
-from bot.digest.cache import digest_for, fetch_digest
+from bot.digest.cache import digest_for, fetch_digest, remember_meeting
 from bot.digest.chats import ChatLine, ChatStats, ChatTally, chat_line, chat_stats, chat_summary, tally
 from bot.digest.codec import DigestFormatError, decode, encode
 from bot.digest.listing import tally_meeting_chats
@@ -67,6 +67,7 @@ __all__ = [
     "qa_item",
     "question_stat",
     "reference_span",
+    "remember_meeting",
     "replay",
     "tally",
     "tally_meeting_chats",

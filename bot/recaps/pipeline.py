@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from bot import meetings
 from bot.cards import Card
 from bot.context import Context, audience_of
-from bot.digest import ChatTally, tally_meeting_chats, with_meeting
+from bot.digest import ChatTally, remember_meeting, tally_meeting_chats
 from bot.errors import CardError, ConfigError, WebexAuthError, WebexBadRequest, WebexNotFound, WebexRetryLater
 from bot.meetings import Meeting, parse_meeting
 from bot.recaps.delivery import first_look, logical_now, post_once, schedule_delivery
@@ -145,7 +145,8 @@ def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: d
     audience = audience_of(ctx.settings, target.room_type, target.subscriber)
     # One audit line per recap fetched (the looks that found nothing yet fetched no meeting data).
     on_behalf.audit("auto-recap", (meeting_id, archive.archive_id), f"ok: fetched for a {audience} space")
-    card = on_behalf.view("summary", with_meeting(archive, meeting), audience=audience, chats=chats)
+    archive = remember_meeting(ctx.store, archive, meeting)  # the card's buttons show the meeting's link too
+    card = on_behalf.view("summary", archive, audience=audience, chats=chats)
     return Prepared(card, archive.archive_id, on_behalf)
 
 
