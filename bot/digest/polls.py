@@ -146,15 +146,19 @@ class PollTally:
     def __init__(self) -> None:
         self._polls: list[tuple[Poll, tuple[QuestionStat, ...], tuple[frozenset, ...]]] = []
         self._voters: set[str] = set()
+        self._people: dict[frozenset, frozenset] = {}  # one key set per person, shared by every question they answer
 
     def add(self, poll: Poll) -> None:
         """Count one poll; its long voter lists are dropped here, once counted."""
         questions = tuple(question_stat(q) for q in poll.questions)
         for question in questions:
             self._voters.update(key for who in map(_WHO, question.responses) if (key := _identity(*who)))
-        answered = tuple(frozenset(keys for r in q.responses if (keys := identity(r.email, r.display_name)))
-                         for q in questions)
+        answered = tuple(frozenset(keys for r in q.responses if (keys := self._person(r))) for q in questions)
         self._polls.append((replace(poll, questions=()), tuple(_compact(q) for q in questions), answered))
+
+    def _person(self, respondent: PollRespondent) -> frozenset[str]:
+        keys = identity(respondent.email, respondent.display_name)
+        return self._people.setdefault(keys, keys)
 
     def stats(self, attendees: int,
               everyone: tuple[Stay, ...] = ()) -> tuple[tuple[PollStat, ...], tuple[int, bool], int]:
