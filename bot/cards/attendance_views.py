@@ -110,6 +110,7 @@ def attendance(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 40, com
                 "actions": view_actions(recap, ["summary"], export="attendance")}
     sort = sort if sort in SORTS else DEFAULT_SORT
     rows = [_row(recap, person, tz, style) for person in sorted(a.people, key=_order(sort))[:limit]]
-    return {**context, "sections": _sections(recap, tz, style, 3 if compact else SECTION_ROWS),
+    cap = min(3 if compact else SECTION_ROWS, limit)  # a tight budget shortens the sections too
+    return {**context, "sections": _sections(recap, tz, style, cap),
             "order": f"Everyone · {SORTS[sort][1].lower() if sort != 'name' else 'by name'}", "rows": rows,
             "more": more_line(len(a.people) - len(rows), export_hint(recap)), "actions": sort_actions(recap, sort)}
