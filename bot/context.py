@@ -152,14 +152,16 @@ class Context:
         return render_card(kind, budget_bytes=self.settings.card_budget_bytes, **context)
 
     def view(self, view: str, archive: Digest | Archive, *, audience: str | None = None,
-             chats: ChatTally | Iterable[MeetingChat] | None = None, automatic: dict | None = None) -> Card:
+             chats: ChatTally | Iterable[MeetingChat] | None = None, automatic: dict | None = None,
+             sort: str | None = None) -> Card:
         """One view of a meeting for this space (or the ``audience`` given), at its privacy level, in its zone.
 
-        ``automatic`` names the subscription that sent an automatic recap (``bot.cards.render_view``).
+        ``automatic`` names the subscription that sent an automatic recap (``bot.cards.render_view``);
+        ``sort`` orders the attendance view.
         """
         return render_view(view, archive, audience=audience or self.audience, timezone=self.timezone,
                            budget_bytes=self.settings.card_budget_bytes, chats=chats, privacy=self.privacy,
-                           automatic=automatic)
+                           automatic=automatic, sort=sort)
 
     def reply(self, card: Card) -> str:
         """Post a card (its markdown as the fallback text) into the command's thread; return the message id."""

@@ -54,19 +54,24 @@ def polls_archive():
 
 def test_participation_counts_people_not_respondent_question_pairs():
     shown = texts(render_view("summary", polls_archive(), audience="group", timezone="UTC"))
-    assert "2 polls · 4 questions · 4 of 5 people (80%) voted in at least one poll" in shown  # not "8 of 10"
+    # not "8 of 10"; and the same base as each poll's: who was present while the polls ran
+    assert ("2 polls · 4 questions · 4 of the 5 people present during the polls (80%) voted in at least one poll"
+            in shown)
     polls = texts(render_view("polls", polls_archive(), audience="direct", timezone="UTC"))
-    assert "Poll 1: 09:10–09:12 · 4 of 5 attendees voted (80%)" in polls
-    assert "3 of 5 attendees answered · correct: yes" in polls and "4 of 5 attendees answered · correct: yes" in polls
+    assert "Poll 1: 09:10–09:12 · 4 of the 5 people present when the poll ran voted (80%)" in polls
+    assert "3 of the 5 present answered (60%) · 2 did not · correct: yes" in polls
+    assert "4 of the 5 present answered (80%) · 1 did not · correct: yes" in polls
 
 
 def test_the_poll_number_is_said_once_per_poll():
     polls = texts(render_view("polls", polls_archive(), audience="direct", timezone="UTC"))
     assert [t for t in polls if re.match(r"(Poll \d|Q\d) ·|Poll \d:", t)] == [
-        "Poll 1: 09:10–09:12 · 4 of 5 attendees voted (80%)", "Q1 · single choice", "Q2 · single choice",
-        "Poll 2: 09:30–09:32 · 4 of 5 attendees voted (80%)", "Q1 · single choice", "Q2 · single choice"]
+        "Poll 1: 09:10–09:12 · 4 of the 5 people present when the poll ran voted (80%)",
+        "Q1 · single choice (one answer)", "Q2 · single choice (one answer)",
+        "Poll 2: 09:30–09:32 · 4 of the 5 people present when the poll ran voted (80%)",
+        "Q1 · single choice (one answer)", "Q2 · single choice (one answer)"]
     summary = texts(render_view("summary", polls_archive(), audience="direct", timezone="UTC"))
-    assert "Poll 1 · Q1 · single choice" in summary  # the recap card has no poll heading to lean on
+    assert "Poll 1 · Q1 · single choice (one answer)" in summary  # the recap card has no poll heading to lean on
 
 
 def test_bars_are_wide_under_their_answer_and_tell_close_shares_apart():
@@ -75,9 +80,10 @@ def test_bars_are_wide_under_their_answer_and_tell_close_shares_apart():
                             ("No preference", 25, False)], voters)]
     a = archive(polls=[{"content": {"userCount": 120, "votedUserCount": 100, "questions": qs}}])
     rows = poll_rows(render_view("polls", a, audience="group", timezone="UTC"))  # checks each bar follows its row
-    # Native bars weighted by the share to 0.1 %: 24 %, 25 % and 26 % differ (10 text cells once gave 2, 2, 3).
-    assert rows == [("✓ Monday", 25.0, "25 · 25%", "Good"), ("Wednesday", 26.0, "26 · 26%", None),
-                    ("Friday", 24.0, "24 · 24%", None), ("No preference", 25.0, "25 · 25%", None)]
+    # Native bars weighted by the share to 0.1 %: 24, 25 and 26 votes differ (10 text cells once drew 2, 2, 3).
+    # Shares are of the card's one base: no attendance here, so the 120 people Webex counted in the poll.
+    assert rows == [("✓ Monday", 20.8, "25 · 21%", "Good"), ("Wednesday", 21.7, "26 · 22%", None),
+                    ("Friday", 20.0, "24 · 20%", None), ("No preference", 20.8, "25 · 21%", None)]
 
 
 def test_native_bar_weights_never_hide_a_vote_nor_fake_a_full_house():
@@ -127,10 +133,12 @@ def test_attendance_is_longest_time_first_and_says_so():
                               join("Middle", "09:00", "09:30")])
     card = render_view("attendance", a, audience="direct", timezone="UTC")
     shown = texts(card)
-    assert "Longest time in the meeting first" in shown
-    assert [t for t in shown if t in ("Short", "Long", "Middle")] == ["Long", "Middle", "Short"]
-    assert "**Longest time in the meeting first**" in card.markdown
-    assert card.markdown.index("**Long**") < card.markdown.index("**Middle**") < card.markdown.index("**Short**")
+    assert "Everyone · longest time in the meeting first" in shown
+    everyone = shown[shown.index("Everyone · longest time in the meeting first"):]  # after late / early sections
+    assert [t for t in everyone if t in ("Short", "Long", "Middle")] == ["Long", "Middle", "Short"]
+    assert "**Everyone · longest time in the meeting first**" in card.markdown
+    md = card.markdown[card.markdown.index("**Everyone"):]
+    assert md.index("**Long**") < md.index("**Middle**") < md.index("**Short**")
 
 
 def test_group_attendance_tells_apart_people_with_the_same_name():
@@ -255,9 +263,53 @@ def test_more_lines_never_render_as_list_items(cut_cards):
 def test_only_a_1to1_gets_export_buttons_and_a_group_is_told_where_exports_go(cut_cards):
     for view in cards.VIEWS:
         group, direct = cut_cards[view, "group"], cut_cards[view, "direct"]
-        if view != "summary":  # the recap card's five buttons go to the four views; each of them exports
+        # The recap card's five buttons go to the four views; attendance's sort its list; each other view exports.
+        if view not in ("summary", "attendance"):
             assert [a["data"]["action"] for a in buttons(direct)][-1] == "export"
         # Recap posts exports only in a 1:1 space: in a group the button could only be refused.
         assert "export" not in [a["data"]["action"] for a in buttons(group)]
         if view != "summary":
             assert "use **export** in a 1:1 space" in json.dumps(group.content, ensure_ascii=False), view
+
+
+# --- where the meeting lives (issue 12, item 7) ---------------------------------------------------
+
+def _instance(**fields):
+    from bot.meetings import parse_meeting
+    return parse_meeting({"id": "0ed74a1c_I_1", "title": "Weekly sync", "meetingNumber": "25551234567",
+                          "siteUrl": "example.webex.com",
+                          "webLink": "https://example.webex.com/example/j.php?MTID=m0ed74a1c", **fields})
+
+
+def test_the_header_shows_the_meeting_number_site_and_a_link_when_recap_knows_the_meeting():
+    from bot.digest import digest_of, with_meeting
+    digest = with_meeting(digest_of(archive()), _instance())
+    for audience in ("direct", "group"):  # the meeting's own link is no one's address: a group sees it too
+        card = render_view("summary", digest, audience=audience, timezone="UTC")
+        header = texts(card)[:7]
+        assert "Meeting 2555 123 4567 · example.webex.com" in header
+        assert "[Open in Webex](https://example.webex.com/example/j.php?MTID=m0ed74a1c)" in header
+        assert "[Open in Webex](https://example.webex.com/example/j.php?MTID=m0ed74a1c)" in card.markdown
+        assert ("host@example.com" in json.dumps(card.content)) == (audience == "direct")
+    for view in ("summary", "attendance", "polls"):  # a link in the text, not one more button
+        linked, plain = (render_view(view, d, audience="direct", timezone="UTC").content["actions"]
+                         for d in (digest, digest_of(archive())))
+        assert linked == plain
+
+
+def test_without_the_meeting_instance_the_header_has_no_link_and_a_bad_link_is_dropped():
+    from bot.digest import digest_of, with_meeting
+    plain = texts(render_view("summary", archive(), audience="direct", timezone="UTC"))
+    assert not [t for t in plain if "Open in Webex" in t or t.startswith("Meeting ")]
+    for bad in ("javascript:alert(1)", "https://example.webex.com/x) [click](http://evil", "http://plain.example"):
+        card = render_view("summary", with_meeting(digest_of(archive()), _instance(webLink=bad, meetingNumber=None)),
+                           audience="group", timezone="UTC")
+        assert "Open in Webex" not in json.dumps(card.content) and "example.webex.com" in texts(card)
+
+
+def test_meeting_numbers_are_grouped_as_webex_writes_them():
+    from bot.cards.format import meeting_number, site
+    assert [meeting_number(n) for n in ("25551234567", "1348422712", "123456789", "2555-123-4567", "12")] == [
+        "2555 123 4567", "134 842 2712", "123 456 789", "2555 123 4567", "12"]
+    assert [site(u) for u in ("example.webex.com", "https://example.webex.com/", None)] == [
+        "example.webex.com", "example.webex.com", None]

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.cards import render as cards
-from bot.meetings import parse_archive, parse_archive_summary, parse_meeting_chat
+from bot.digest import digest_of, with_meeting
+from bot.meetings import parse_archive, parse_archive_summary, parse_meeting, parse_meeting_chat
 from bot.sandbox.generator import generate_archive, generate_archive_summaries, generate_meeting_chats
 from tests.support.browser import CARD_OUTPUT_DIR, RENDERER_DIR, serve_directory, watch_page
 
@@ -105,6 +106,15 @@ def _cards() -> dict[str, dict]:
     found["subscriptions-few"] = cards.render_card("subscription", action="list", subscriptions=[
         {"id": 3, "kind": "host", "value": "alice@example.com"},
         {"id": 17, "kind": "site", "value": "example.webex.com"}, {"id": 120, "kind": "all", "value": ""}]).content
+    # The header with the meeting's number, site and "Open in Webex" (an automatic recap knows the instance).
+    linked = with_meeting(digest_of(_archives()["gen"]), parse_meeting({
+        "id": "M1_I_1", "meetingNumber": "25551234567", "siteUrl": "example.webex.com",
+        "webLink": "https://example.webex.com/example/j.php?MTID=m0123456789abcdef0123456789abcdef"}))
+    found["auto-recap-linked"] = cards.render_view("summary", linked, audience="group", timezone="America/New_York",
+                                                   chats=chats).content
+    for sort in ("name", "join"):  # the other orders of the 1:1 list (longest first is attendance-*-direct)
+        found[f"attendance-gen-direct-{sort}"] = cards.render_view("attendance", linked, audience="direct",
+                                                                   timezone="Europe/Berlin", sort=sort).content
     start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 31, tzinfo=UTC)
     summaries = [parse_archive_summary(item) for item in generate_archive_summaries(12, start, end, seed=5)]
     found["archives"] = cards.render_card("archives", archives=summaries, timezone="Europe/Berlin").content
@@ -150,7 +160,8 @@ def narrow(chromium) -> dict[int, dict[str, list[str]]]:
 
 
 NAMES = [f"{v}-{s}-{a}" for v in cards.VIEWS for s in ("doc", "gen", "empty") for a in ("group", "direct")] + [
-    "auto-recap", "archives", "archives-empty", "error", "subscriptions", "subscriptions-empty", "auto-recap-direct",
+    "auto-recap", "auto-recap-linked", "attendance-gen-direct-name", "attendance-gen-direct-join", "archives",
+    "archives-empty", "error", "subscriptions", "subscriptions-empty", "auto-recap-direct",
     "summary-counts", "attendance-counts", "chats-counts", "unsubscribe-confirm", "subscriptions-few"]
 
 

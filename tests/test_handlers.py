@@ -85,6 +85,22 @@ def test_a_card_button_opens_the_detail_view_in_the_same_thread(rig):
     assert [e.command for e in rig.jobs.services.store.audit_log()] == ["summary", "polls"]
 
 
+def test_attendance_sort_buttons_and_the_typed_order_reach_the_view(rig):
+    command = rig.say(f"attendance {EXAMPLE_ARCHIVE}")
+    rig.run_jobs()
+    (first,) = rig.replies()
+    assert "Everyone · longest time in the meeting first" in card_text(first)
+    rig.press(first["id"], "By name")  # under "More": three buttons in a row at most
+    rig.run_jobs()
+    by_name = rig.replies()[-1]
+    assert by_name["parentId"] == command["id"] and "Everyone · by name" in card_text(by_name)
+    assert "By name" not in card_text(by_name) and "Longest" in card_text(by_name)  # the other orders remain
+    assert "Everyone · by join time, earliest first" in card_text(ask(rig, f"attendance {EXAMPLE_ARCHIVE} join"))
+    assert [c.path for c in archive_calls(rig)] == [f"/v1/recordingReport/meetingArchives/{EXAMPLE_ARCHIVE}"]
+    refused = card_text(ask(rig, f"attendance {EXAMPLE_ARCHIVE} loudest"))
+    assert "not an order for the list" in refused and "Traceback" not in refused
+
+
 def test_a_command_written_inside_a_thread_is_answered_in_that_thread(rig):
     root = rig.say("help")
     rig.run_jobs()

@@ -64,6 +64,22 @@ def test_a_1to1_space_with_the_admin_gets_the_full_view(rig):
     assert ADMIN_EMAIL in visible_text(recap)  # the host's address: only a 1:1 with an admin shows it
 
 
+def test_an_automatic_recap_says_where_the_meeting_lives_and_links_to_it(rig):
+    group = rig.group_room()
+    subscribe(rig, "subscribe all", group)
+    meeting = end_meeting(rig)
+    rig.run_jobs(after=DELAY + 1)
+    (recap,) = recap_messages(rig, group, meeting["id"])
+    number = meeting["meetingNumber"]  # GET /meetings/{id} gives these; the archive has none of them
+    assert len(number) == 10 and f"Meeting {number[:3]} {number[3:6]} {number[6:]} · {meeting['siteUrl']}" in (
+        visible_text(recap))
+    assert f"[Open in Webex]({meeting['webLink']})" in visible_text(recap)
+    assert f"[Open in Webex]({meeting['webLink']})" in recap["markdown"]
+    rig.press(recap["id"], "People")  # the stored digest remembers the meeting: its views link to it too
+    rig.run_jobs()
+    assert f"[Open in Webex]({meeting['webLink']})" in visible_text(rig.replies(group)[-1])
+
+
 def test_a_meeting_of_another_host_is_not_posted(rig):
     group = rig.group_room()
     subscribe(rig, "subscribe host someone.else@example.com", group)

@@ -277,7 +277,8 @@ def test_group_view_numbers_people_who_share_a_display_name():
                               join("quentin haddad", "09:10", "10:00", "q2@example.com"),
                               join("Alice", "09:05", "10:00", "alice@example.com")])
     group = [p.name for p in summaries.recap(a, audience="group").attendance.people]
-    assert group == ["Quentin Haddad (1)", "Alice", "quentin haddad (2)"]  # numbered in order of arrival
+    # By name, and numbered in that order: an order of arrival would tell who came first.
+    assert group == ["Alice", "Quentin Haddad (1)", "quentin haddad (2)"]
     direct = [p.name for p in summaries.recap(a, audience="direct").attendance.people]
     assert direct == ["Quentin Haddad", "Alice", "quentin haddad"]  # a 1:1 shows their e-mails instead
 

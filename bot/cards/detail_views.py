@@ -6,18 +6,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import bot.cards.format as fmt
+from bot.cards.attendance_views import attendance
+from bot.cards.poll_views import poll_intro, poll_line, poll_questions
 from bot.cards.recap_views import (
     Style,
-    attendance_tiles,
     chat_tiles,
     chat_times,
     export_hint,
     header,
     hidden_note,
     more_line,
-    poll_intro,
-    poll_line,
-    poll_questions,
     qa_tiles,
     text_fn,
     top_senders,
@@ -25,47 +23,26 @@ from bot.cards.recap_views import (
 )
 from bot.summaries import Recap
 
+__all__ = ["attendance", "chats", "in_time_order", "polls", "qa"]
 STATUS = {"answered": ("Answered", "Good"), "unanswered": ("Unanswered", "Attention"),
           "dismissed": ("Dismissed", "Default")}
 
 
-def _longest_first(person) -> tuple:
-    return -person.seconds, person.first_join is None, person.first_join or datetime.min, person.name.casefold()
-
-
-def attendance(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 40, compact: bool = False) -> dict:
-    """Everyone who came, longest time in the meeting first: in and out times, time spent, late / early / rejoins."""
-    style, text, a = Style.pick(compact), text_fn(recap), recap.attendance
-    rows = []
-    # Who stayed longest is what an admin checks first (and who barely came is at the end).
-    for person in sorted(a.people, key=_longest_first)[:limit]:
-        flags = [label for flag, label in ((person.late, "joined late"), (person.left_early, "left early")) if flag]
-        if person.rejoins:
-            flags.append(f"rejoined {fmt.number(person.rejoins)}×")
-        rows.append({
-            "name": text(person.name, style.name) or "(no name)",
-            "email": text(person.email, style.name) if person.email and recap.audience == "direct" else None,
-            "span": f"{fmt.clock(person.first_join, tz, anchor=recap.start)}–"
-                    f"{fmt.clock(person.last_leave, tz, anchor=recap.start)}",
-            "time": fmt.duration(person.seconds), "flags": " · ".join(flags) or None})
-    peak = f" · peak at {fmt.clock(a.peak_time, tz, anchor=recap.start)}" if a.peak_time else ""
-    return {"header": header(recap, tz, tz_name, "Attendance", style), "tiles": attendance_tiles(recap),
-            "line": f"{fmt.counted(a.joins, 'join')} by {fmt.counted(recap.people, 'person', 'people')}{peak}",
-            "order": "Longest time in the meeting first", "zone": tz_name, "rows": rows,
-            "more": more_line(len(a.people) - len(rows), export_hint(recap)),
-            "actions": view_actions(recap, ["summary"], export="attendance")}
-
-
 def polls(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 10, compact: bool = False) -> dict:
-    """Every poll question with bars, correct answers marked, and (1:1 only) who voted what."""
+    """Every poll question with bars, correct answers marked, and (1:1 only) who voted what and who did not answer.
+
+    Every number is of the people present when each poll ran, and the card says so once, at the top.
+    """
     style = Style.pick(compact)
     questions, hidden = poll_questions(recap, limit, style, details=recap.audience == "direct", with_poll=False)
     intros = {p.number: poll_intro(recap, p, tz) for p in recap.polls}
     for block in questions:
         block["intro"] = intros[block["poll"]] if block["index"] == 1 else None
+    timed = recap.polls and all(p.base == "present" for p in recap.polls)
+    base = "Every count and share is of the people present when the poll ran." if timed else None
+    private = None if recap.audience == "direct" else "Who voted what, and who did not answer, are shown only in a 1:1."
     return {"header": header(recap, tz, tz_name, "Polls", style), "line": poll_line(recap), "questions": questions,
-            "more": more_line(hidden, export_hint(recap)),
-            "note": None if recap.audience == "direct" else "Who voted what is shown only in a 1:1 space.",
+            "more": more_line(hidden, export_hint(recap)), "base": base, "note": private,
             "actions": view_actions(recap, ["summary"], export="polls")}
 
 

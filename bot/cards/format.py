@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import UsageError
@@ -122,3 +124,28 @@ def noun(count: int, singular: str, plural: str | None = None) -> str:
 def counted(count: int, singular: str, plural: str | None = None) -> str:
     """``1 message``, ``1,950 messages``."""
     return f"{number(count)} {noun(count, singular, plural)}"
+
+
+def meeting_number(value: str | None) -> str:
+    """``25551234567`` → ``2555 123 4567``, as Webex writes meeting numbers (9 digits: ``123 456 789``)."""
+    digits = re.sub(r"\D", "", value or "")
+    if len(digits) == 11:
+        return f"{digits[:4]} {digits[4:7]} {digits[7:]}"
+    if len(digits) in (9, 10):
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+    return digits or (value or "").strip()
+
+
+def site(url: str | None) -> str | None:
+    """``https://example.webex.com/`` → ``example.webex.com``: the site as people say it."""
+    text = (url or "").strip()
+    return (urlsplit(text).hostname if "//" in text else text.split("/")[0]) or None
+
+
+_SAFE_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~!$&'*+,;=:@%/?#-]*)?")
+
+
+def web_link(url: str | None) -> str | None:
+    """The meeting's page as a link a card may carry: an https URL with nothing that could end a markdown link."""
+    text = (url or "").strip()
+    return text if _SAFE_URL.fullmatch(text) else None

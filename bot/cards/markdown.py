@@ -16,7 +16,11 @@ def _tiles(tiles: list[dict]) -> str:
 
 
 def _header(h: dict) -> list[str]:
-    return [f"**{h['kicker']}: {h['title']}**", f"{h['when']} · {h['host']}"] + _optional(h.get("withheld"))
+    lines = [f"**{h['kicker']}: {h['title']}**", f"{h['when']} · {h['host']}"]
+    links = [f"[{label}]({h[key]})" for key, label in (("link", "Open in Webex"), ("recording", "Recording"))
+             if h.get(key)]
+    where = " · ".join(x for x in [h.get("where"), *links] if x)
+    return lines + ([where] if where else []) + _optional(h.get("withheld"))
 
 
 def _question(q: dict) -> list[str]:
@@ -27,7 +31,7 @@ def _question(q: dict) -> list[str]:
         lines.append(f"- {a['text']}: {a['count']} ({a['percent']}) {a['bar_short']}{mark}")
         if a.get("voters"):
             lines.append(f"  {a['voters']}")
-    lines.extend(x for x in [q.get("more_answers")] if x)
+    lines.extend(x for x in [q.get("more_answers"), q.get("missing")] if x)
     lines.extend(f"- {r}" for r in q.get("responses", ()))
     return lines
 
@@ -48,19 +52,28 @@ def summary(c: dict) -> list[str]:
     return lines + ([f"{c['sent']}. {c['stop']}"] if c.get("sent") else [])  # no button here: the command
 
 
+def _name(r: dict) -> str:
+    return f"**{r['name']}**" + (f" ({r['badge']})" if r.get("badge") else "")
+
+
 def attendance(c: dict) -> list[str]:
-    """Attendance: totals, then one line per person (longest time first)."""
+    """Attendance: totals, the late / early / short sections (1:1), then one line per person in the chosen order."""
     lines = _header(c["header"]) + ["", _tiles(c["tiles"]), c["line"]]
+    for s in c["sections"]:
+        lines += ["", f"**{s['title']}**"] + [f"- {_name(r)} {r['detail']}" for r in s["rows"]] + _optional(s["more"])
     lines += ["", f"**{c['order']}**"] if c["rows"] else []  # no rows under privacy counts: no order either
     for r in c["rows"]:
+        if "time" not in r:  # a group space: names only
+            lines.append(f"- {_name(r)}")
+            continue
         extra = "".join(f" · {x}" for x in (r["email"], r["flags"]) if x)
-        lines.append(f"- **{r['name']}** {r['span']} ({r['time']}){extra}")
+        lines.append(f"- {_name(r)} {r['span']} ({r['time']}){extra}")
     return lines + _optional(c["more"])
 
 
 def polls(c: dict) -> list[str]:
     """Polls: every question with its answers."""
-    lines = _header(c["header"]) + ["", c["line"]] + _optional(c["note"])
+    lines = _header(c["header"]) + ["", c["line"]] + _optional(c["base"], c["note"])
     for q in c["questions"]:
         lines += [""] + _question(q)
     return lines + _optional(c["more"])

@@ -8,32 +8,13 @@ budget lowers it) and ``compact`` shortens nested lists and long texts when even
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import partial
 from zoneinfo import ZoneInfo
 
 import bot.cards.automatic as automatic_words
 import bot.cards.format as fmt
-from bot.cards.markup import literal
-from bot.summaries import PollStat, QuestionStat, Recap
-
-POLL_TYPES = {"single": "single choice", "multiple": "multiple choice", "short": "short answer"}
-
-
-@dataclass(frozen=True)
-class Style:
-    """Text lengths and nested-list caps: normal, or compact when a card must shrink further."""
-
-    title: int = 150
-    name: int = 60
-    text: int = 300
-    answers: int = 12
-    voters: int = 8
-
-    @classmethod
-    def pick(cls, compact: bool) -> Style:
-        """The normal style, or the compact one."""
-        return cls(title=80, name=40, text=120, answers=6, voters=0) if compact else cls()
+from bot.cards.poll_views import poll_line, poll_questions
+from bot.cards.style import Style, text_fn
+from bot.summaries import Recap
 
 
 def more_line(hidden: int, hint: str = "use **export**") -> str | None:
@@ -49,20 +30,23 @@ def export_hint(recap: Recap) -> str:
     return "use **export**" if recap.audience == "direct" else "use **export** in a 1:1 space"
 
 
-def text_fn(recap: Recap):
-    """``literal`` with e-mails hidden when the card goes to a group space."""
-    return partial(literal, hide_emails=recap.audience == "group")
-
-
 def header(recap: Recap, tz: ZoneInfo, tz_name: str, kicker: str, style: Style) -> dict:
-    """Kicker, meeting title, when (with the zone named) and host."""
+    """Kicker, meeting title, when (with the zone named), host, and where the meeting lives when known.
+
+    ``where`` is the meeting number and site, ``link`` the meeting's own page ("Open in Webex"; a group
+    may see it, it is not anyone's address). ``recording`` is the slot for the recording's playback
+    link, which the insights issue fills; it is None until then.
+    """
     text = text_fn(recap)
     host = text(recap.host_name, style.name) or "unknown"
     if recap.host_email and recap.audience == "direct":
         host += " · " + text(recap.host_email, style.name)
+    where = [f"Meeting {fmt.meeting_number(recap.meeting_number)}" if recap.meeting_number else None,
+             text(fmt.site(recap.site_url), style.name) or None]
     return {"kicker": kicker, "title": text(recap.title, style.title) or "Untitled meeting",
             "when": fmt.span(recap.start, recap.end, tz, tz_name), "host": f"Host: {host}",
-            "archive_id": recap.archive_id, "audience": recap.audience, "withheld": recap.withheld}
+            "where": " · ".join(w for w in where if w) or None, "link": fmt.web_link(recap.web_link),
+            "recording": None, "archive_id": recap.archive_id, "audience": recap.audience, "withheld": recap.withheld}
 
 
 def tile(value: str, label: str, color: str = "Default") -> dict:
@@ -124,83 +108,6 @@ def chat_line_summary(recap: Recap, tz: ZoneInfo, style: Style) -> str:
     if not senders:
         return times
     return f"{times} · most active{'' if recap.audience == 'direct' else ' in public'}: {senders}"
-
-
-def poll_line(recap: Recap) -> str:
-    """``2 polls · 5 questions · 42 of 50 people (84%) voted in at least one poll``.
-
-    People, not votes: summing each poll's voters would count someone who voted in 50 polls 50 times.
-    """
-    polls = recap.polls
-    if not polls:
-        return "No polls in this meeting."
-    questions = sum(len(p.questions) for p in polls)
-    head = f"{fmt.counted(len(polls), 'poll')} · {fmt.counted(questions, 'question')}"
-    voters, exact = recap.poll_voters
-    people = recap.people
-    if not voters:
-        return f"{head} · nobody voted"
-    of = f" of {fmt.number(people)}" if people >= voters else ""
-    if not exact:  # only totals in the archive: who voted in several polls is unknown
-        return f"{head} · at least {fmt.number(voters)}{of} people voted"
-    share = f" ({fmt.percent(100 * voters / people)})" if of else ""
-    who = fmt.noun(people if of else voters, "person", "people")
-    return f"{head} · {fmt.number(voters)}{of} {who}{share} voted in at least one poll"
-
-
-def poll_intro(recap: Recap, poll: PollStat, tz: ZoneInfo) -> str:
-    """``Poll 1: 10:33–10:37 · 3 of 3 attendees voted (100%)`` (one poll's voters are distinct people)."""
-    when = f"{fmt.clock(poll.start, tz, anchor=recap.start)}–{fmt.clock(poll.end, tz, anchor=recap.start)}"
-    return (f"Poll {poll.number}: {when} · {fmt.number(poll.voters)} of {fmt.number(poll.eligible)} "
-            f"{fmt.noun(poll.eligible, 'attendee')} voted ({fmt.percent(poll.participation)})")
-
-
-def _names(recap: Recap, answer, style: Style) -> str | None:
-    text = text_fn(recap)
-    names = [text(v.display_name, style.name) or "(no name)" for v in answer.voters[: style.voters]]
-    hidden = answer.named_voters - len(names)
-    return (", ".join(names) + (f" + {fmt.number(hidden)} more" if hidden else "")) if names else None
-
-
-def _answer(recap: Recap, answer, style: Style, details: bool) -> dict:
-    return {"text": text_fn(recap)(answer.text, style.text) or "(empty)", "correct": answer.correct,
-            "bar": fmt.bar_weights(answer.percent), "bar_short": fmt.bar(answer.percent),
-            "count": fmt.number(answer.count), "percent": fmt.percent(answer.percent),
-            "voters": _names(recap, answer, style) if details else None}
-
-
-def question_block(recap: Recap, poll: PollStat, index: int, question: QuestionStat, style: Style,
-                   *, details: bool, with_poll: bool = True) -> dict:
-    """One poll question: its answers with bars and counts, the correct ones marked, who voted what.
-
-    ``with_poll=False`` leaves the poll number out of the label, for cards that head each poll.
-    """
-    text = text_fn(recap)
-    kind = POLL_TYPES.get(question.type, text(question.type, 20) or "question")
-    answers = [_answer(recap, a, style, details) for a in question.answers[: style.answers]]
-    responses = []
-    if details and question.type == "short":
-        responses = [f"{text(r.display_name, style.name) or '(no name)'}: {text(' / '.join(r.answers), style.text)}"
-                     for r in question.responses[: style.voters]]
-    eligible = poll.eligible if poll.eligible >= question.respondents else 0
-    meta = (f"{fmt.number(question.respondents)} of {fmt.number(eligible)} {fmt.noun(eligible, 'attendee')} answered"
-            if eligible else f"{fmt.number(question.respondents)} answered")
-    if question.correct_answers:
-        meta += " · correct: " + ", ".join(text(c, style.name) for c in question.correct_answers)
-    hidden = len(question.answers) - len(answers)
-    label = f"Poll {poll.number} · Q{index} · {kind}" if with_poll else f"Q{index} · {kind}"
-    return {"poll": poll.number, "index": index, "intro": None, "label": label, "details": details,
-            "text": text(question.text, style.text) or "(no text)", "meta": meta, "answers": answers,
-            "more_answers": f"\\+ {fmt.counted(hidden, 'more answer')}" if hidden else None, "responses": responses}
-
-
-def poll_questions(recap: Recap, limit: int, style: Style, *, details: bool,
-                   with_poll: bool = True) -> tuple[list[dict], int]:
-    """The first ``limit`` questions over all polls, and how many were left out."""
-    flat = [(poll, i, q) for poll in recap.polls for i, q in enumerate(poll.questions, start=1)]
-    blocks = [question_block(recap, poll, i, q, style, details=details, with_poll=with_poll)
-              for poll, i, q in flat[:limit]]
-    return blocks, len(flat) - len(blocks)
 
 
 def summary(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 2, compact: bool = False, automatic=None) -> dict:

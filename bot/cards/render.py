@@ -126,20 +126,24 @@ def _fallback(spec: _Kind, build: Callable[..., dict], limit: int, compact: bool
 
 def render_view(view: str, meeting: Digest | Archive, *, audience: str, timezone: str,
                 budget_bytes: int = DEFAULT_BUDGET, chats: ChatTally | Iterable[MeetingChat] | None = None,
-                privacy: str = "names", automatic: dict | None = None) -> Card:
+                privacy: str = "names", automatic: dict | None = None, sort: str | None = None) -> Card:
     """One view (summary, attendance, polls, qa, chats) of a meeting's digest for a group space or a 1:1.
 
     ``privacy`` is a group space's level (``names`` or ``counts``). An automatic recap's summary gets
     ``automatic``: the subscription that sent it (``kind``, ``value``, ``id``), for its "Sent because" line
-    and its Unsubscribe button. An archive parsed whole (a file given to ``recap render``) is digested first.
+    and its Unsubscribe button. ``sort`` orders the attendance view's list (``longest``, ``shortest``,
+    ``name``, ``join``); other views have one order. An archive parsed whole (a file given to
+    ``recap render``) is digested first.
     """
     spec = VIEWS.get(view)
     if spec is None:
         raise UsageError(f"unknown view {view!r}: use one of {', '.join(VIEWS)}")
     tz = zone(timezone)
     data = recap(meeting, audience=audience, chats=chats, privacy=privacy)
-    extra = {"automatic": automatic} if automatic and view == "summary" else {}
-    build = functools.partial(spec.build, data, tz, timezone, **extra)
+    options = {"automatic": automatic} if automatic and view == "summary" else {}
+    if sort and view == "attendance":
+        options["sort"] = sort
+    build = functools.partial(spec.build, data, tz, timezone, **options)
     return _fit(view, spec, build, budget_bytes)
 
 

@@ -75,6 +75,24 @@ def one_archive(spec: CommandSpec, args: list[str]) -> dict:
     return {"archive_id": archive_id(spec, args[0] if args else None)}
 
 
+ATTENDANCE_SORTS = ("longest", "shortest", "name", "join")
+SORT_WORDS = {"long": "longest", "short": "shortest", "names": "name", "joined": "join", "time": "join"}
+
+
+def attendance_args(spec: CommandSpec, args: list[str]) -> dict:
+    """``attendance <id> [longest|shortest|name|join]``: the archive and, optionally, the order of the list."""
+    if len(args) > 2:
+        raise spec.refuse(f"`attendance` takes an archive id and an order, but I got {len(args)} values.")
+    parsed = {"archive_id": archive_id(spec, args[0] if args else None), "sort": None}
+    if len(args) == 2:
+        word = unwrap(args[1]).lower()
+        parsed["sort"] = SORT_WORDS.get(word, word)
+        if parsed["sort"] not in ATTENDANCE_SORTS:
+            raise spec.refuse(f"“{shown(args[1])}” is not an order for the list; use one of "
+                              f"{', '.join(ATTENDANCE_SORTS)}, like `attendance {EXAMPLE_ARCHIVE} name`.")
+    return parsed
+
+
 def archive_or_meeting(spec: CommandSpec, args: list[str]) -> dict:
     if len(args) != 1:
         raise spec.refuse(f"`{spec.name}` needs exactly one id: an archive id or a meeting instance id.")

@@ -19,6 +19,7 @@ from bot.chat.arguments import (
     EXPORT_TABLES,
     CommandSpec,
     archive_or_meeting,
+    attendance_args,
     dates,
     export_args,
     no_args,
@@ -54,6 +55,7 @@ class Command:
                                     # privacy: names | counts
     confirm: str | None = None      # unsubscribe from a card: "ask" shows a confirmation first, then
                                     # "yes" removes it or "keep" keeps it (bot.chat.subscriptions)
+    sort: str | None = None         # attendance: longest | shortest | name | join
     unknown: str | None = None      # help: the word that was not understood
     suggestion: str | None = None   # help: the closest command for "did you mean", with the values typed
                                     # when they suit it ("summary <id>": the help card offers to run it)
@@ -73,8 +75,9 @@ COMMANDS: Mapping[str, CommandSpec] = {spec.name: spec for spec in (
                 "archives 2026-11-01 2026-11-20", dates),
     CommandSpec("summary", "summary <archiveId>", "the recap of one meeting", f"summary {EXAMPLE_ARCHIVE}",
                 one_archive),
-    CommandSpec("attendance", "attendance <archiveId>", "who came, when, for how long",
-                f"attendance {EXAMPLE_ARCHIVE}", one_archive),
+    CommandSpec("attendance", "attendance <archiveId> [longest|shortest|name|join]",
+                "who came, when, for how long (in the order chosen)", f"attendance {EXAMPLE_ARCHIVE} name",
+                attendance_args),
     CommandSpec("polls", "polls <archiveId>", "poll questions and results", f"polls {EXAMPLE_ARCHIVE}",
                 one_archive),
     CommandSpec("qa", "qa <archiveId>", "questions asked and their answers", f"qa {EXAMPLE_ARCHIVE}",
@@ -126,7 +129,7 @@ def parse_action(inputs: Mapping) -> Command:
     help card's "Run summary <id>") carries them as typed.
     """
     name = str(inputs.get("action") or inputs.get("command") or "")
-    values = [inputs.get(key) for key in ("archiveId", "meetingId", "format", "table")]
+    values = [inputs.get(key) for key in ("archiveId", "meetingId", "format", "table", "sort")]
     words = [str(v) for v in values if isinstance(v, str | int) and str(v)]
     if isinstance(inputs.get("args"), str):
         words += split_words(inputs["args"])

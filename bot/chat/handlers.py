@@ -122,7 +122,7 @@ def show_view(ctx: Context, command: Command) -> None:
     """One view of an archive (summary, attendance, polls, Q&A or its chat), for this space's audience."""
     with ctx.audited(command.name, command.ids):
         digest = ctx.digest(command.archive_id)
-    ctx.reply(ctx.view(command.name, digest))
+    ctx.reply(ctx.view(command.name, digest, sort=command.sort))
 
 
 def show_chats(ctx: Context, command: Command) -> None:

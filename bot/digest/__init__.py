@@ -5,17 +5,18 @@ from bot.digest.attendance import (
     Attendance,
     Attendee,
     attendance,
+    mark_host,
     meeting_span,
     number_shared_names,
     people_count,
     reference_span,
 )
 from bot.digest.builder import DigestBuilder, Joins, digest_of, replay
-from bot.digest.cache import digest_for, fetch_digest
+from bot.digest.cache import digest_for, fetch_digest, remember_meeting
 from bot.digest.chats import ChatLine, ChatStats, ChatTally, chat_line, chat_stats, chat_summary, tally
 from bot.digest.codec import DigestFormatError, decode, encode
 from bot.digest.listing import tally_meeting_chats
-from bot.digest.model import FORMAT_VERSION, Digest
+from bot.digest.model import FORMAT_VERSION, Digest, with_meeting
 from bot.digest.polls import (
     VOTERS_KEPT,
     AnswerStat,
@@ -56,6 +57,7 @@ __all__ = [
     "digest_of",
     "fetch_digest",
     "encode",
+    "mark_host",
     "meeting_span",
     "number_shared_names",
     "people_count",
@@ -65,7 +67,9 @@ __all__ = [
     "qa_item",
     "question_stat",
     "reference_span",
+    "remember_meeting",
     "replay",
     "tally",
     "tally_meeting_chats",
+    "with_meeting",
 ]

@@ -26,6 +26,9 @@ class Attendee:
     seconds: int
     late: bool
     left_early: bool
+    # "host" (matched to the archive's host) or "cohost". The archive has no roles, so "cohost" is a named
+    # gap: only the meeting participants API knows co-hosts, and Recap does not call it yet.
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,19 @@ def attendance(archive: Archive) -> Attendance:
         people=tuple(people), joins=len(archive.participants), peak=peak, peak_time=peak_time,
         median_seconds=int(statistics.median(timed)) if timed else None,
         late_joiners=sum(p.late for p in people), early_leavers=sum(p.left_early for p in people))
+
+
+def mark_host(attendance: Attendance, email: str | None, name: str | None) -> Attendance:
+    """The attendance with the host marked: the person with the host's e-mail, else the first with the host's name."""
+    people = attendance.people
+    email_key, name_key = (email or "").strip().lower(), (name or "").strip().casefold()
+    index = next((i for i, p in enumerate(people) if email_key and (p.email or "").strip().lower() == email_key), None)
+    if index is None:
+        index = next((i for i, p in enumerate(people) if name_key and p.name.casefold() == name_key), None)
+    if index is None:
+        return attendance
+    marked = replace(people[index], role="host")
+    return replace(attendance, people=people[:index] + (marked,) + people[index + 1:])
 
 
 def number_shared_names(people: Iterable[Attendee]) -> tuple[Attendee, ...]:

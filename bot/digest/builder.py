@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.digest.attendance import Attendance, attendance, meeting_span
+from bot.digest.attendance import Attendance, attendance, mark_host, meeting_span
 from bot.digest.chats import ChatTally, chat_line
 from bot.digest.model import Digest
 from bot.digest.polls import PollTally
+from bot.digest.presence import stays
 from bot.digest.qa import qa
 from bot.meetings import Archive, ArchiveChat, Participant, parse_time
 from bot.meetings.records import Poll, Question, SystemInfo
@@ -75,13 +76,14 @@ class DigestBuilder:
     def finish(self) -> Digest:
         """The digest of everything fed so far."""
         text = lambda name: _text(self.fields.get(name))  # noqa: E731
-        present = self._joins.attendance(self.fields)
-        polls, voters = self._polls.stats(len(present.people))
-        start, end = meeting_span(self._joins)
         host_email = self.fields.get("hostEmail")
+        host_email = host_email if isinstance(host_email, str) and host_email.strip() else None
+        present = mark_host(self._joins.attendance(self.fields), host_email, text("hostDisplayName"))
+        polls, voters, poll_present = self._polls.stats(len(present.people), stays(self._joins))
+        start, end = meeting_span(self._joins)
         return Digest(text("archiveId"), text("serviceType"), text("title"), start, end, text("hostDisplayName"),
-                      host_email if isinstance(host_email, str) and host_email.strip() else None, present, polls,
-                      voters, qa(self._questions), self._chats.stats(), self._chats.public_stats())
+                      host_email, present, polls, voters, qa(self._questions), self._chats.stats(),
+                      self._chats.public_stats(), poll_present)
 
 
 def when(value: Any) -> datetime | None:

@@ -15,7 +15,8 @@ from datetime import timedelta
 from bot import meetings
 from bot.digest.builder import DigestBuilder
 from bot.digest.codec import DigestFormatError, decode, encode
-from bot.digest.model import FORMAT_VERSION, Digest
+from bot.digest.model import FORMAT_VERSION, Digest, with_meeting
+from bot.meetings import Meeting
 from bot.storage import Store, StoredDigest
 from bot.webex import WebexClient
 
@@ -37,6 +38,14 @@ def digest_for(store: Store, admin: WebexClient, archive_id: str, *, ttl: timede
     digest = fetch_digest(admin, archive_id, timezone=timezone)
     store.save_digest(archive_id, FORMAT_VERSION, encode(digest))
     return digest
+
+
+def remember_meeting(store: Store, digest: Digest, meeting: Meeting) -> Digest:
+    """The digest with where its meeting lives (number, site, link), stored so the card's buttons show it too."""
+    known = with_meeting(digest, meeting)
+    if known != digest:
+        store.save_digest(known.archive_id, FORMAT_VERSION, encode(known))
+    return known
 
 
 def _decoded_form(stored: StoredDigest) -> Digest:

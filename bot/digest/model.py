@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.digest.attendance import Attendance
 from bot.digest.chats import ChatStats
 from bot.digest.polls import PollStat
 from bot.digest.qa import QAStats
+from bot.meetings import Meeting
 
 # Bump when the digest's shape or meaning changes: stored digests of another version are fetched again.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: poll bases and who did not answer, the host marked, the meeting's link
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,20 @@ class Digest:
     qa: QAStats
     chats: ChatStats  # every line counted, the last lines kept (the 1:1 view)
     public_chats: ChatStats  # public lines only, top senders among them (the group view)
+    poll_present: int = 0  # people present during at least one poll: the base of ``poll_voters``
+    # Where the meeting lives, when Recap knows its instance (an automatic recap); an archive has none of these.
+    meeting_number: str | None = None
+    site_url: str | None = None
+    web_link: str | None = None
     version: int = FORMAT_VERSION
 
     @property
     def people(self) -> int:
         """How many people came."""
         return len(self.attendance.people)
+
+
+def with_meeting(digest: Digest, meeting: Meeting) -> Digest:
+    """The digest with where its meeting lives (number, site, link), which only the meeting instance knows."""
+    return replace(digest, meeting_number=meeting.meeting_number or digest.meeting_number,
+                   site_url=meeting.site_url or digest.site_url, web_link=meeting.web_link or digest.web_link)

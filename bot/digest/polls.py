@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from operator import attrgetter
 
+from bot.digest.presence import Presence, Stay, identity, presence
 from bot.meetings import Archive, Person, PollQuestion, PollRespondent
 from bot.meetings.records import Poll
 
@@ -38,6 +39,13 @@ class QuestionStat:
     answers: tuple[AnswerStat, ...]
     correct_answers: tuple[str, ...]
     responses: tuple[PollRespondent, ...]  # who answered what (short answers included)
+    missing: tuple[str, ...] = ()  # the first names, by name, of the people present who did not answer
+    missing_count: int | None = None  # how many did not answer; None when the archive does not say who answered
+
+
+# What a poll's share is "of": people present while it ran (from the attendance), everyone in the meeting
+# (the poll's time is unknown), or the user count Webex reported (no attendance to count from).
+BASES = ("present", "meeting", "reported")
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class PollStat:
     eligible: int
     participation: float | None
     questions: tuple[QuestionStat, ...]
+    base: str = "reported"  # what ``eligible`` counts: see BASES
 
 
 def _responses(question: PollQuestion) -> tuple[PollRespondent, ...]:
@@ -128,31 +137,62 @@ VOTERS_KEPT = 8  # voter names a card shows per answer, and short answers per qu
 
 
 class PollTally:
-    """Poll statistics built one poll at a time: full counts, the first voter names, distinct voters."""
+    """Poll statistics built one poll at a time: full counts, the first voter names, distinct voters.
+
+    Who answered each question is kept as identity keys until ``stats``, which compares them
+    with who was present while the poll ran (the attendance is only known once every join is in).
+    """
 
     def __init__(self) -> None:
-        self._polls: list[tuple[Poll, tuple[QuestionStat, ...]]] = []
+        self._polls: list[tuple[Poll, tuple[QuestionStat, ...], tuple[frozenset, ...]]] = []
         self._voters: set[str] = set()
+        self._people: dict[frozenset, frozenset] = {}  # one key set per person, shared by every question they answer
 
     def add(self, poll: Poll) -> None:
         """Count one poll; its long voter lists are dropped here, once counted."""
         questions = tuple(question_stat(q) for q in poll.questions)
         for question in questions:
             self._voters.update(key for who in map(_WHO, question.responses) if (key := _identity(*who)))
-        self._polls.append((replace(poll, questions=()), tuple(_compact(q) for q in questions)))
+        answered = tuple(frozenset(keys for r in q.responses if (keys := self._person(r))) for q in questions)
+        self._polls.append((replace(poll, questions=()), tuple(_compact(q) for q in questions), answered))
 
-    def stats(self, attendees: int) -> tuple[tuple[PollStat, ...], tuple[int, bool]]:
-        """The polls (``attendees`` stands in for a user count lower than the voters) and ``poll_voters``."""
-        result = []
-        for number, (poll, questions) in enumerate(self._polls, start=1):
+    def _person(self, respondent: PollRespondent) -> frozenset[str]:
+        keys = identity(respondent.email, respondent.display_name)
+        return self._people.setdefault(keys, keys)
+
+    def stats(self, attendees: int,
+              everyone: tuple[Stay, ...] = ()) -> tuple[tuple[PollStat, ...], tuple[int, bool], int]:
+        """The polls, ``poll_voters``, and how many people were present during at least one poll.
+
+        ``everyone`` (the attendance's stays) gives each poll's base: who was present while it ran.
+        Without it, ``attendees`` stands in for a reported user count lower than the voters.
+        """
+        result, present_any = [], set()  # Stays, and placeholders for respondents the attendance lacks
+        for number, (poll, questions, answered) in enumerate(self._polls, start=1):
             voters = max([poll.voted_user_count] + [q.respondents for q in questions])
-            eligible = poll.user_count if poll.user_count >= voters else max(attendees, voters)
+            if everyone:
+                who = presence(everyone, poll.start, poll.end, frozenset().union(*answered))
+                eligible, base = max(who.count, voters), "present" if poll.start else "meeting"
+                questions = tuple(_missing(q, keys, who) for q, keys in zip(questions, answered, strict=True))
+                present_any.update(who.present)
+                present_any.update((number, i) for i in range(eligible - len(who.present)))  # matched to nobody
+            else:
+                eligible, base = (poll.user_count if poll.user_count >= voters else max(attendees, voters)), "reported"
             result.append(PollStat(number, poll.start, poll.end, voters, eligible,
-                                   round(100 * voters / eligible, 1) if eligible else None, questions))
+                                   round(100 * voters / eligible, 1) if eligible else None, questions, base))
         bound = max((poll.voters for poll in result), default=0)
+        base_any = max(len(present_any), max((p.eligible for p in result), default=0))
         if self._voters:
-            return tuple(result), (max(len(self._voters), bound), len(self._voters) >= bound)
-        return tuple(result), (bound, bound == 0)
+            return tuple(result), (max(len(self._voters), bound), len(self._voters) >= bound), base_any
+        return tuple(result), (bound, bound == 0), base_any
+
+
+def _missing(question: QuestionStat, answered: frozenset, who: Presence) -> QuestionStat:
+    """The question with who was present and did not answer (unknown when the archive names no respondent)."""
+    if question.respondents and not answered:
+        return question
+    names, count = who.missing(answered)
+    return replace(question, missing=names, missing_count=count)
 
 
 def _compact(question: QuestionStat) -> QuestionStat:

@@ -197,4 +197,5 @@ def parse_meeting(d: dict) -> Meeting:
     return Meeting(_text(d.get("id")), _text(d.get("title")), _opt(d.get("meetingType")), _opt(d.get("state")),
                    parse_time(d.get("start")), parse_time(d.get("end")), _opt(d.get("timezone")),
                    _opt(d.get("hostDisplayName")), _opt(d.get("hostEmail")), _opt(d.get("hostUserId")),
-                   _opt(d.get("siteUrl")), _opt(d.get("meetingSeriesId")), raw=d)
+                   _opt(d.get("siteUrl")), _opt(d.get("meetingSeriesId")), _opt(d.get("meetingNumber")),
+                   _opt(d.get("webLink")), raw=d)

@@ -197,4 +197,6 @@ class Meeting:
     host_user_id: str | None
     site_url: str | None
     meeting_series_id: str | None
+    meeting_number: str | None = None
+    web_link: str | None = None  # the meeting's own page on its Webex site ("Open in Webex")
     raw: dict = field(default_factory=dict, repr=False, compare=False)

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from bot import meetings
 from bot.cards import Card
 from bot.context import Context, audience_of
-from bot.digest import ChatTally, tally_meeting_chats
+from bot.digest import ChatTally, remember_meeting, tally_meeting_chats
 from bot.errors import CardError, ConfigError, WebexAuthError, WebexBadRequest, WebexNotFound, WebexRetryLater
 from bot.meetings import Meeting, parse_meeting
 from bot.recaps.delivery import first_look, logical_now, post_once, schedule_delivery
@@ -145,6 +145,7 @@ def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: d
     audience = audience_of(ctx.settings, target.room_type, target.subscriber)
     # One audit line per recap fetched (the looks that found nothing yet fetched no meeting data).
     on_behalf.audit("auto-recap", (meeting_id, archive.archive_id), f"ok: fetched for a {audience} space")
+    archive = remember_meeting(ctx.store, archive, meeting)  # the card's buttons show the meeting's link too
     card = on_behalf.view("summary", archive, audience=audience, chats=chats, automatic=target.sent_by())
     return Prepared(card, archive.archive_id, on_behalf)
 

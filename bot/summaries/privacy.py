@@ -1,7 +1,8 @@
 """The recap of one meeting for one audience: everything for a 1:1 with an admin, a privacy view for a group.
 
 DESIGN §5: a group space never sees chat messages or Q&A that were not public, nor anyone's
-e-mail address, nor who chose which poll answer; it sees counts instead. Counts are computed
+e-mail address, nor who chose which poll answer or who did not answer, nor anyone's join or leave
+times, time spent or late / early labels; it sees names (alphabetically) and counts instead. Counts are computed
 over everything (in the digest), then the rows are filtered, so the numbers stay true while the
 text stays private. Every text a group view keeps (title, host, names, chat lines, poll and Q&A
 text) has its e-mail addresses masked whole here, look-alikes included (``bot.summaries.emails``),
@@ -23,6 +24,7 @@ from functools import cached_property
 
 from bot.digest import (
     Attendance,
+    Attendee,
     ChatStats,
     ChatTally,
     Digest,
@@ -59,6 +61,8 @@ class Recap:
         self.start, self.end = digest.start, digest.end  # the recorded span, widened to every join and leave
         self.title, self.host_name = self._shown(digest.title), self._shown(digest.host_display_name)
         self.host_email = digest.host_email if audience == "direct" else None
+        # Where the meeting lives (None unless Recap knew the instance): the meeting's own, fine for a group.
+        self.meeting_number, self.site_url, self.web_link = digest.meeting_number, digest.site_url, digest.web_link
         self._chats = None if chats is None else chats if isinstance(chats, ChatTally) else tally(chats)
         self.chat_source = "archive" if chats is None else "post-meeting"
 
@@ -83,34 +87,48 @@ class Recap:
 
     @cached_property
     def attendance(self) -> Attendance:
-        """People, merged time, late / early, peak and median (no e-mails in a group, so shared names numbered)."""
+        """People, merged time, late / early, peak and median; in a group, names only, alphabetically.
+
+        A group keeps the aggregates (people, peak, median stay, how many joined late or left early)
+        but no person's times, time spent, rejoins or labels: an order by join or by time spent would
+        tell them too, so people come by name, and shared names are numbered in that order.
+        """
         full = self.digest.attendance
         if not self.private:
             return full
         if self.counts_only:  # the totals, late and early counts stay; no row names anyone
             return replace(full, people=())
-        people = tuple(replace(p, name=self._shown(p.name), email=None) for p in full.people)
+        people = sorted((Attendee(self._shown(p.name), None, 0, 0, None, None, 0, False, False, p.role)
+                         for p in full.people), key=lambda p: (p.name.casefold(), p.name))
         return replace(full, people=number_shared_names(people))
 
     @cached_property
     def polls(self) -> tuple[PollStat, ...]:
-        """Poll tallies; who voted what only in a 1:1; under ``counts`` no short answer (people typed those)."""
+        """Poll tallies; who voted what, and who did not answer, only in a 1:1 (a group keeps the counts).
+
+        Under ``counts`` no short answer either (people typed those).
+        """
         full, shown = self.digest.polls, self._shown
         if not self.private:
             return full
 
         def question(q):
             if self.counts_only and q.type == "short":
-                return replace(q, text=shown(q.text), correct_answers=(), responses=(), answers=())
+                return replace(q, text=shown(q.text), correct_answers=(), responses=(), missing=(), answers=())
             return replace(q, text=shown(q.text), correct_answers=tuple(shown(c) for c in q.correct_answers),
-                           responses=(), answers=tuple(replace(a, text=shown(a.text), voters=(), voter_count=0)
-                                                       for a in q.answers))
+                           responses=(), missing=(), answers=tuple(replace(a, text=shown(a.text), voters=(),
+                                                                            voter_count=0) for a in q.answers))
         return tuple(replace(poll, questions=tuple(question(q) for q in poll.questions)) for poll in full)
 
     @property
     def people(self) -> int:
         """How many people came."""
         return self.digest.people
+
+    @property
+    def poll_present(self) -> int:
+        """How many people were present during at least one poll (the base of ``poll_voters``; a count only)."""
+        return self.digest.poll_present
 
     @property
     def poll_voters(self) -> tuple[int, bool]:
