@@ -262,16 +262,16 @@ def test_command_cards_escape_what_they_echo():
 
 # --- command cards ---------------------------------------------------------------------------------
 
-def test_archives_card_is_a_choice_set_and_one_submit():
+def test_archives_card_is_a_choice_set_and_one_submit_beyond_five_archives():
     items = [parse_archive_summary({"archiveId": f"ABCDEF12_R_{n}", "title": f"Meeting {n}",
-                                    "createTime": "2026-01-05T09:50:11Z"}) for n in range(3)]
+                                    "createTime": "2026-01-05T09:50:11Z"}) for n in range(6)]
     card = render_card("archives", archives=items, timezone="Europe/Paris")
     (choice_set,) = [n for n in _nodes(card.content) if n.get("type") == "Input.ChoiceSet"]
     assert choice_set["id"] == "archiveId"
-    assert [c["value"] for c in choice_set["choices"]] == ["ABCDEF12_R_0", "ABCDEF12_R_1", "ABCDEF12_R_2"]
-    assert choice_set["choices"][0]["title"] == "Meeting 0 — Mon 5 Jan 2026 10:50"
+    assert [c["value"] for c in choice_set["choices"]] == [f"ABCDEF12_R_{n}" for n in range(6)]
+    assert choice_set["choices"][0]["title"] == "Meeting 0 — Mon 5 Jan 2026 · archived 10:50"  # not a meeting time
     assert card.content["actions"] == [{"type": "Action.Submit", "title": "Show recap", "data": {"action": "summary"}}]
-    assert "`summary ABCDEF12_R_2`" in card.markdown
+    assert "**summary ABCDEF12\\_R\\_2**" in card.markdown and "`" not in card.markdown
     empty = render_card("archives", archives=[], timezone="UTC")
     assert "actions" not in empty.content
     assert not [n for n in _nodes(empty.content) if n.get("type") == "Input.ChoiceSet"]

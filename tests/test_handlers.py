@@ -116,22 +116,22 @@ def test_archives_lists_recent_ones_and_the_picker_opens_one(rig):
     (call,) = rig.emulator.calls("GET", "recordingReport/meetingArchiveSummaries")
     assert call.query["from"] < call.query["to"] and call.headers.get("Timezone") == "UTC"
     card = card_of(reply)
-    choices = [c for node in card["body"] for c in _choices(node)]
-    assert len(choices) >= 5  # the seeded meetings of the last week
-    rig.press(reply["id"], "Show recap", inputs={"archiveId": choices[0]["value"]})
+    buttons = [a for a in _submits(card) if a["title"] == "Recap"]
+    assert len(buttons) == 5  # the seeded meetings of the last week, a button each (the drop-down: test_picker.py)
+    rig.press(reply["id"], "Recap")
     rig.run_jobs()
     assert "MEETING RECAP" in card_text(rig.replies()[-1])
 
 
-def _choices(node):
+def _submits(node):
     if isinstance(node, dict):
-        if node.get("type") == "Input.ChoiceSet":
-            yield from node["choices"]
+        if node.get("type") == "Action.Submit":
+            yield node
         for value in node.values():
-            yield from _choices(value)
+            yield from _submits(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _choices(item)
+            yield from _submits(item)
 
 
 def test_archives_between_two_dates_asks_for_whole_days_in_the_spaces_zone(rig):

@@ -6,7 +6,7 @@ view already filtered: the fallback can never say more than its card.
 
 from __future__ import annotations
 
-from bot.cards.markup import code, escape_markdown
+from bot.cards.markup import escape_markdown
 
 MAX_MARKDOWN_BYTES = 7_000  # Webex refuses text over 7,439 bytes; keep a margin for the bot's own additions
 
@@ -81,9 +81,12 @@ def chats(c: dict) -> list[str]:
 
 
 def archives(c: dict) -> list[str]:
-    """Archives: title, then one line per archive with its id to type."""
+    """Archives: title, then one line per meeting (time, host, size) with the command that opens it, in bold."""
     lines = [f"**{c['title']}**", c["count"], ""]
-    lines += [f"- {escape_markdown(ch['title'])}: {code('summary ' + ch['value'])}" for ch in c["choices"]]
+    for r in c["rows"] or [dict(title=escape_markdown(ch["title"]), when=None, host=None, value=ch["value"])
+                           for ch in c["choices"]]:
+        about = " · ".join(x for x in (r["title"], r["when"], r["host"]) if x)
+        lines.append(f"- {about}: **summary {escape_markdown(r['value'])}**")
     return lines + _optional(c["more"])
 
 

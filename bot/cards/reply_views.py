@@ -22,28 +22,57 @@ def _field(item: object, name: str, default: object = None) -> object:
     return getattr(item, name, default)
 
 
+BUTTON_ROWS = 5  # up to this many archives: one "Recap" button each (Webex shows at most 5 actions a card)
+
+
 def archives_card(*, archives: Iterable = (), timezone: str = "UTC", start: datetime | None = None,
-             end: datetime | None = None, limit: int = 100, compact: bool = False, audience: str = "group") -> dict:
-    """The archive picker: an ``Input.ChoiceSet`` named ``archiveId`` and one Submit (``summary``)."""
+                  end: datetime | None = None, limit: int = 100, compact: bool = False,
+                  audience: str = "group") -> dict:
+    """The archive picker: each meeting's time, host and size; a "Recap" button each, or a drop-down beyond five.
+
+    ``archives`` are ``bot.chat.picker.PickerRow``s (or archive summaries: then only the archive time is known),
+    newest first. Up to five get a row with their own Submit (``summary``); more get an ``Input.ChoiceSet``
+    named ``archiveId`` and one "Show recap" Submit.
+    """
     tz, items = fmt.zone(timezone), list(archives)
-    choices = []
-    for item in items[:limit]:
-        when = _field(item, "created")
-        stamp = f"{fmt.day(when.astimezone(tz))} {fmt.clock(when, tz)}" if isinstance(when, datetime) else "no date"
-        # Choice titles are plain text in every renderer (a drop-down), so they are cleaned, not escaped.
-        title = _field(item, "title", "")
-        title = clean(title if audience == "direct" else mask_emails(title), 40 if compact else 70)
-        title = title or "Untitled meeting"
-        choices.append({"title": f"{title} — {stamp}", "value": str(_field(item, "archive_id", ""))})
+    shown = items[:limit]
+    rows = [_picker_row(item, tz, audience, compact) for item in shown]
+    buttons = len(items) <= BUTTON_ROWS
     period = "Recent meeting archives"
     if start or end:
         # ``end`` is exclusive (the next midnight, or now): the last day shown is the one before it.
         last = end - timedelta(microseconds=1) if end else None
         period = f"Meeting archives {_date(start, tz)} – {_date(last, tz)}"
-    count = f"{fmt.number(len(items))} archive{'s' * (len(items) != 1)} · times in {timezone}"
-    more = more_line(len(items) - len(choices), _narrower(items[len(choices):], tz, end))
-    return {"title": period, "count": count, "choices": choices, "more": more,
+    count = f"{fmt.number(len(items))} archive{'s' * (len(items) != 1)} · newest first · times in {timezone}"
+    more = more_line(len(items) - len(rows), _narrower(items[len(rows):], tz, end))
+    choices = [] if buttons else [{"title": r["choice"], "value": r["value"]} for r in rows]
+    return {"title": period, "count": count, "rows": rows if buttons else [], "choices": choices, "more": more,
             "actions": [{"title": "Show recap", "data": {"action": "summary"}}] if choices else []}
+
+
+def _picker_row(item: object, tz, audience: str, compact: bool) -> dict:
+    """One archive: escaped words for a card row, a plain-text title for a drop-down choice, the Submit's data."""
+    hide = audience != "direct"
+    raw = str(_field(item, "title", "") or "")
+    began, ended, created = _field(item, "start"), _field(item, "end"), _field(item, "created")
+    if isinstance(began, datetime):
+        when = f"{fmt.day(began.astimezone(tz))} · {fmt.clock(began, tz)}–{fmt.clock(ended, tz, anchor=began)}"
+    elif isinstance(created, datetime):
+        when = f"{fmt.day(created.astimezone(tz))} · archived {fmt.clock(created, tz)}"  # not the meeting's time
+    else:
+        when = "no date"
+    host = str(_field(item, "host_name", "") or "")
+    people = _field(item, "people")
+    size = fmt.counted(people, "person", "people") if isinstance(people, int) else None
+    # Choice titles are plain text in every renderer (a drop-down), so they are cleaned, not escaped.
+    plain = clean(mask_emails(raw) if hide else raw, 40 if compact else 70) or "Untitled meeting"
+    plain_host = clean(mask_emails(host) if hide else host, 30)
+    choice = " · ".join(x for x in (f"{plain} — {when}", plain_host, size) if x)
+    archive_id = str(_field(item, "archive_id", ""))
+    return {"title": literal(raw, 80 if compact else 150, hide_emails=hide) or "Untitled meeting",
+            "when": " · ".join(x for x in (when, size) if x),
+            "host": f"Host: {literal(host, 60, hide_emails=hide)}" if host else None,
+            "choice": choice, "value": archive_id, "data": {"action": "summary", "archiveId": archive_id}}
 
 
 NARROW_DAYS = 7  # a week of archives is usually few enough for one card

@@ -19,6 +19,7 @@ from bot import meetings
 from bot.chat.commands import COMMANDS, Command, parse, parse_action
 from bot.chat.exports import export_filename, export_stream
 from bot.chat.failures import explain
+from bot.chat.picker import picker_rows
 from bot.chat.subscriptions import list_subscriptions, subscribe, unsubscribe
 from bot.context import Context
 from bot.digest import tally_meeting_chats
@@ -101,11 +102,13 @@ def show_help(ctx: Context, command: Command) -> None:
 
 
 def list_archives(ctx: Context, command: Command) -> None:
-    """The archives created in a window (default: the last 30 days), newest first, to pick one from."""
+    """The archives created in a window (default: the last 30 days), with their meetings' times, to pick one from."""
     start, end = archive_window(command, ctx.timezone, datetime.now(ZoneInfo(ctx.timezone)))
     with ctx.audited("archives"):
         summaries = meetings.list_archive_summaries(ctx.webex("admin"), start, end, timezone=ctx.timezone)
-    ctx.reply(ctx.card("archives", archives=summaries, start=start, end=end, timezone=ctx.timezone,
+        rows = picker_rows(ctx.webex("admin"), ctx.store, summaries, start, end, timezone=ctx.timezone,
+                           ttl=timedelta(days=ctx.settings.digest_ttl_days))
+    ctx.reply(ctx.card("archives", archives=rows, start=start, end=end, timezone=ctx.timezone,
                        audience=ctx.audience))
 
 

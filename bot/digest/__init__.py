@@ -14,6 +14,7 @@ from bot.digest.builder import DigestBuilder, Joins, digest_of, replay
 from bot.digest.cache import digest_for, fetch_digest
 from bot.digest.chats import ChatLine, ChatStats, ChatTally, chat_line, chat_stats, chat_summary, tally
 from bot.digest.codec import DigestFormatError, decode, encode
+from bot.digest.facts import MeetingFacts, peek, stored_facts
 from bot.digest.listing import tally_meeting_chats
 from bot.digest.model import FORMAT_VERSION, Digest
 from bot.digest.polls import (
@@ -31,6 +32,7 @@ from bot.digest.qa import QAItem, QAStats, qa, qa_item
 __all__ = [
     "FORMAT_VERSION",
     "GRACE",
+    "MeetingFacts",
     "Joins",
     "VOTERS_KEPT",
     "AnswerStat",
@@ -56,6 +58,8 @@ __all__ = [
     "digest_of",
     "fetch_digest",
     "encode",
+    "peek",
+    "stored_facts",
     "meeting_span",
     "number_shared_names",
     "people_count",
