@@ -158,7 +158,8 @@ def test_export_posts_a_csv_file_in_a_1to1(rig):
     (url,) = reply["files"]
     content_id = url.rsplit("/", 1)[-1]
     name, _type, data = rig.emulator.files[content_id]
-    assert name == f"recap-marcos-alonso-s-personal-room-{EXAMPLE_ARCHIVE}-attendance.csv"
+    assert name == "2022-11-03 Marcos Alonso's Personal Room - attendance.csv"  # the meeting's day, its title
+    assert "`" not in reply["markdown"] and "Marcos Alonso's Personal Room" in reply["markdown"]
     assert b"linzhou@example.com" in data
     (post,) = rig.emulator.calls("POST", "messages")
     assert post.form.get("parentId") and post.form.get("roomId") == rig.direct_room()
@@ -167,7 +168,7 @@ def test_export_posts_a_csv_file_in_a_1to1(rig):
 def test_export_json_posts_the_whole_archive(rig):
     reply = ask(rig, f"export {EXAMPLE_ARCHIVE} json")
     name, _type, data = rig.emulator.files[reply["files"][0].rsplit("/", 1)[-1]]
-    assert name.endswith(f"{EXAMPLE_ARCHIVE}.json")
+    assert name == "2022-11-03 Marcos Alonso's Personal Room.json"
     assert json.loads(data)["archive"]["archiveId"] == EXAMPLE_ARCHIVE
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import meetings
+from bot.cards import literal
 from bot.chat.commands import COMMANDS, Command, parse, parse_action
 from bot.chat.exports import export_filename, export_stream
 from bot.chat.failures import explain
@@ -168,8 +169,9 @@ def export(ctx: Context, command: Command) -> None:
         with ctx.audited("export", command.ids), path.open("wb") as out, \
                 meetings.archive_body(ctx.webex("admin"), command.archive_id, timezone=ctx.timezone) as body:
             fields = export_stream(body, out, command.format, table=table, timezone=ctx.timezone)
-        ctx.reply_file(export_filename(fields, command.format, table), path,
-                       markdown=f"Export of {what} of archive `{command.archive_id}`.")
+        title = literal(fields.get("title"), 80, hide_emails=True) or "the meeting"
+        ctx.reply_file(export_filename(fields, command.format, table, timezone=ctx.timezone), path,
+                       markdown=f"Export of {what} of **{title}** (archive {literal(command.archive_id)}).")
 
 
 def set_timezone(ctx: Context, command: Command) -> None:
