@@ -182,12 +182,19 @@ def test_summary_buttons_carry_what_a_handler_needs():
     actions = card.content["actions"]  # three in the row, the rest under "More", five in all (Webex's limit)
     assert [a["title"] for a in actions] == ["People", "Polls", "More"] and actions[2]["type"] == "Action.ShowCard"
     assert all(a["type"] == "Action.Submit" for a in buttons(card))
-    assert [a["data"] for a in buttons(card)] == [{"action": v, "archiveId": ARCHIVE_ID}
-                                                  for v in ("attendance", "polls", "qa", "chats")]
+    # In the 1:1, "More" holds one choice of part, for "Show" (Q&A, chat…) or "Download CSV" (any table).
+    assert [a["data"] for a in buttons(card)] == [
+        {"action": "attendance", "archiveId": ARCHIVE_ID}, {"action": "polls", "archiveId": ARCHIVE_ID},
+        {"action": "show", "archiveId": ARCHIVE_ID}, {"action": "export", "archiveId": ARCHIVE_ID, "format": "csv"}]
+    (pick,) = actions[2]["card"]["body"]
+    assert (pick["type"], pick["id"], pick["value"]) == ("Input.ChoiceSet", "table", "qa")
+    assert [c["value"] for c in pick["choices"]] == ["qa", "chats", "attendance", "polls"]
     for view in ("attendance", "polls", "qa", "chats"):
         detail = render_view(view, doc_archive(), audience="direct", timezone="UTC").content["actions"]
         assert detail[0]["data"] == {"action": "summary", "archiveId": ARCHIVE_ID}
-        assert detail[1]["data"]["action"] == "export" and detail[1]["data"]["format"] == "csv"
+        assert detail[1]["title"] == "Export" and detail[1]["card"]["body"][0]["value"] == view  # its own table first
+        (download,) = detail[1]["card"]["actions"]
+        assert download["data"] == {"action": "export", "archiveId": ARCHIVE_ID, "format": "csv"}
 
 
 def test_group_cards_show_no_email_and_no_private_text():

@@ -196,7 +196,8 @@ def test_post_meeting_chats_of_a_meeting_instance(rig):
     reply = ask(rig, f"chats {meeting_id}")
     assert rig.emulator.calls("GET", "meetings/postMeetingChats")[0].query["meetingId"] == meeting_id
     assert "post-meeting chat" in card_text(reply)
-    assert "actions" not in card_of(reply)
+    # Its archive is known (by title and time): Recap and Export buttons (tests/test_card_actions.py).
+    assert [a["title"] for a in card_of(reply)["actions"]] == ["Recap", "Export"]
 
 
 def test_post_meeting_chats_without_a_compliance_credential_say_what_is_missing(tmp_path, emulator):

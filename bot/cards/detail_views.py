@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import bot.cards.format as fmt
+from bot.cards.markup import literal_lines
 from bot.cards.recap_views import (
     Style,
     attendance_tiles,
@@ -108,7 +109,8 @@ def _chat(recap: Recap, line, tz: ZoneInfo, style: Style) -> dict:
     meta = f"{fmt.clock(line.time, tz, anchor=recap.start)} · {sender} → {target}"
     if private:
         meta += f" · {text(line.type, 20) or 'unknown'}"
-    return {"meta": meta, "text": text(line.text, style.text) or "(empty)", "private": private}
+    shown = literal_lines(line.text, style.text, hide_emails=recap.audience == "group")  # line breaks kept
+    return {"meta": meta, "text": shown or "(empty)", "private": private}
 
 
 def chats(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 40, compact: bool = False) -> dict:

@@ -77,7 +77,8 @@ def chats(c: dict) -> list[str]:
     """Chat: counts, senders, then the most recent messages."""
     lines = _header(c["header"]) + ["", _tiles(c["tiles"])] + _optional(c["senders"], c["times"])
     lines += [c["source"]] + _optional(c["note"]) + [""] + _optional(c["window"])
-    return lines + [f"- {line['meta']}: {line['text']}" for line in c["lines"]]
+    # A message's further lines stay inside its list item (indented), as the card keeps them.
+    return lines + [f"- {line['meta']}: " + line["text"].replace("\n\n", "\n  ") for line in c["lines"]]
 
 
 def archives(c: dict) -> list[str]:

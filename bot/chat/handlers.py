@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,8 +24,9 @@ from bot.chat.picker import picker_rows
 from bot.chat.subscriptions import list_subscriptions, subscribe, unsubscribe
 from bot.context import Context
 from bot.digest import tally_meeting_chats
-from bot.errors import ConfigError, WebexNotFound
+from bot.errors import ConfigError, WebexError, WebexNotFound
 from bot.meetings import Archive, Meeting
+from bot.recaps.matching import likely_archive
 from bot.storage import replayed
 from bot.webex import ListingInterrupted, same_person
 
@@ -142,12 +143,22 @@ def show_chats(ctx: Context, command: Command) -> None:
         except ListingInterrupted as exc:
             exc.progress = {"chats": exc.progress}
             raise
-    ctx.reply(ctx.view("chats", archive_for_meeting(meeting), chats=chats))
+        archive_id = _archive_id_of(ctx, meeting)
+    ctx.reply(ctx.view("chats", archive_for_meeting(meeting, archive_id), chats=chats))
 
 
-def archive_for_meeting(meeting: Meeting) -> Archive:
-    """An archive-shaped frame (title, time, host) for showing a meeting instance's chats."""
-    return Archive(archive_id="", service_type="", title=meeting.title, start=meeting.start,
+def _archive_id_of(ctx: Context, meeting: Meeting) -> str:
+    """The meeting's archive, for the card's Recap and Export buttons; "" (no buttons) when none is known."""
+    try:
+        return likely_archive(ctx.webex("admin"), meeting, datetime.now(UTC)) or ""
+    except WebexError as exc:  # the chat is what was asked for: it comes without the buttons
+        log.info("no archive looked up for meeting %s (%s)", meeting.id, type(exc).__name__)
+        return ""
+
+
+def archive_for_meeting(meeting: Meeting, archive_id: str = "") -> Archive:
+    """An archive-shaped frame (title, time, host; its archive's id when known) for a meeting instance's chats."""
+    return Archive(archive_id=archive_id, service_type="", title=meeting.title, start=meeting.start,
                    end=meeting.end, host_display_name=meeting.host_display_name or "",
                    host_email=meeting.host_email, participants=(), chats=(), polls=(), qas=(), system_infos=())
 

@@ -55,6 +55,16 @@ def find_archive(admin, meeting: Meeting, now: datetime, found: dict | None = No
     return None
 
 
+def likely_archive(admin, meeting: Meeting, now: datetime) -> str | None:
+    """The id of the archive most likely a meeting's, by title and time alone (one listing, no archive fetched).
+
+    For a button that opens the meeting's recap; None when no archive fits yet or the meeting has not ended.
+    """
+    if meeting.end is None:
+        return None
+    return next(iter(_candidates(admin, meeting, now)), None)
+
+
 def _candidates(admin, meeting: Meeting, now: datetime) -> list[str]:
     """Ids of the archives that may be the meeting's, most likely first (title and time; the host is checked later)."""
     if meeting.end is None:
