@@ -12,8 +12,10 @@ import pytest
 
 from bot.cards import render_card, validate_card
 from bot.chat.picker import PickerRow
-from bot.meetings import ArchiveSummary, Meeting, parse_time
+from bot.digest import FORMAT_VERSION, digest_of, encode, peek, stored_facts
+from bot.meetings import ArchiveSummary, Meeting, parse_archive, parse_time
 from bot.recaps.matching import pair_archives
+from bot.storage import create_store
 from tests.support.bot_rig import ask, card_of, card_text, running_rig
 from tests.test_cards import shown_as
 
@@ -173,3 +175,21 @@ def test_archives_pair_with_the_instance_that_ended_closest_before_them_each_ins
                 ArchiveSummary("a_R_5", "MeetingCenter", "Weekly sync", None)]
     paired = pair_archives(archives, [other, tuesday, monday])
     assert {a: m.id for a, m in paired.items()} == {"a_R_1": "m_I_1", "a_R_2": "m_I_2"}
+
+
+def test_stored_digest_facts_are_read_without_building_it_and_other_bytes_give_none(tmp_path):
+    archive = parse_archive({"archiveId": "ABCDEF12_R_1", "title": "Sync", "hostDisplayName": "Ann",
+                             "start": "2026-12-05T08:55:00Z", "end": "2026-12-05T09:47:00Z",
+                             "participants": [{"displayName": n, "joinedTime": "2026-12-05T08:55:00Z",
+                                               "leftTime": "2026-12-05T09:40:00Z"} for n in ("A", "B", "C")]})
+    body = encode(digest_of(archive))
+    facts = peek(body)
+    assert (facts.people, facts.host_display_name, facts.start) == (3, "Ann", datetime(2026, 12, 5, 8, 55, tzinfo=UTC))
+    assert peek(b"not a digest") is None
+    store = create_store(f"sqlite:///{tmp_path / 'facts.db'}")
+    store.save_digest("ABCDEF12_R_1", FORMAT_VERSION, body)
+    store.save_digest("ABCDEF12_R_2", FORMAT_VERSION - 1, body)  # another format: built again later, no facts now
+    store.save_digest("ABCDEF12_R_3", FORMAT_VERSION, b"damaged")
+    found = stored_facts(store, ["ABCDEF12_R_1", "ABCDEF12_R_2", "ABCDEF12_R_3", "ABCDEF12_R_4"], ttl=timedelta(1))
+    store.close()
+    assert list(found) == ["ABCDEF12_R_1"] and found["ABCDEF12_R_1"].people == 3
