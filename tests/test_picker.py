@@ -156,6 +156,8 @@ def test_archives_card_up_to_five_has_a_recap_button_beside_each_meeting():
     assert "Sat 5 Dec 2026 · 08:55–09:47 · 12 people" in shown and "Host: Marcos <b>Alonso</b>" in shown
     assert "Weekly sync <@all> (e-mail hidden)" in shown  # meeting text escaped, e-mails hidden in a group space
     assert "<@" not in json.dumps(card.content) + card.markdown and "@example.com" not in card.markdown
+    open_ended = render_card("archives", archives=[PickerRow("ABCDEF12_R_9", "Sync", None, start)], timezone="UTC")
+    assert "Sat 5 Dec 2026 · 07:55" in [n.get("text") for n in _nodes(open_ended.content)]  # no end: no dash
 
 
 def _meeting(instance: str, title: str, start: datetime, minutes: int) -> Meeting:

@@ -56,7 +56,8 @@ def _picker_row(item: object, tz, audience: str, compact: bool) -> dict:
     raw = str(_field(item, "title", "") or "")
     began, ended, created = _field(item, "start"), _field(item, "end"), _field(item, "created")
     if isinstance(began, datetime):
-        when = f"{fmt.day(began.astimezone(tz))} · {fmt.clock(began, tz)}–{fmt.clock(ended, tz, anchor=began)}"
+        until = f"–{fmt.clock(ended, tz, anchor=began)}" if isinstance(ended, datetime) else ""
+        when = f"{fmt.day(began.astimezone(tz))} · {fmt.clock(began, tz)}{until}"
     elif isinstance(created, datetime):
         when = f"{fmt.day(created.astimezone(tz))} · archived {fmt.clock(created, tz)}"  # not the meeting's time
     else:
