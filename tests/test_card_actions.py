@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.cards import render_view
+from bot.meetings import parse_archive
 from bot.sandbox.generator import generate_meeting_chats
 from tests.support.bot_rig import EXAMPLE_ARCHIVE, ask, card_of, card_text, running_rig
 
@@ -119,3 +121,13 @@ def test_a_detail_views_export_button_offers_a_choice_of_table(rig):
     # Group spaces get no export button at all.
     group = ask(rig, f"@Recap attendance {EXAMPLE_ARCHIVE}", room_id=rig.group_room())
     assert [a["title"] for a in card_of(group)["actions"]] == ["Recap"]
+
+
+def test_a_long_chats_fallback_keeps_fewer_messages_whole_and_has_no_backticks():
+    lines = "\n".join(f"line {n}: " + "words " * 12 for n in range(12))
+    archive = parse_archive({"archiveId": "ABCDEF12_R_1", "title": "Long chat", "chats": [
+        {"type": "public", "senderName": f"Person {n}", "target": "All Participants", "text": lines,
+         "chatTime": f"2026-12-05T09:{n % 60:02d}:00Z"} for n in range(60)]})
+    card = render_view("chats", archive, audience="direct", timezone="UTC", budget_bytes=200_000)
+    assert "Showing the last" in card.markdown and len(card.markdown.encode()) <= 7_000
+    assert "`" not in card.markdown and "\n  line 1: words" in card.markdown  # lines stay in their list item

@@ -128,4 +128,4 @@ def join(lines: list[str]) -> str:
         if size > MAX_MARKDOWN_BYTES - 80:
             break
         kept.append(line)
-    return "\n".join(kept + ["…", "(shortened — use `export` for everything)"]).strip()
+    return "\n".join(kept + ["…", "(shortened — **export** in a 1:1 space has everything)"]).strip()
