@@ -85,7 +85,7 @@ def test_each_meeting_shows_its_own_span_host_and_people_with_a_recap_button(rig
     stored = rig.jobs.services.store.load_digest(weekly)
     assert stored is not None
     count = card_text(people).split(" people")[0].split()[-1]  # the recap's own tile: "12 people"
-    assert f"{count} people" in " | ".join(rows[weekly]["texts"])
+    assert f"{count}\u00a0people" in " | ".join(rows[weekly]["texts"])  # kept on one line
     # Newest meeting first.
     starts = [parse_time(seeded[a]["start"]) for a in rows if a in seeded]
     assert starts == sorted(starts, reverse=True)
@@ -153,7 +153,7 @@ def test_archives_card_up_to_five_has_a_recap_button_beside_each_meeting():
     assert [(s["title"], s["data"]) for s in submits] == [
         ("Recap", {"action": "summary", "archiveId": f"ABCDEF12_R_{n}"}) for n in range(5)]
     shown = [shown_as(n["text"]) for n in _nodes(card.content) if n.get("type") == "TextBlock"]
-    assert "Sat 5 Dec 2026 · 08:55–09:47 · 12 people" in shown and "Host: Marcos <b>Alonso</b>" in shown
+    assert "Sat 5 Dec 2026 · 08:55–09:47 · 12\u00a0people" in shown and "Host: Marcos <b>Alonso</b>" in shown
     assert "Weekly sync <@all> (e-mail hidden)" in shown  # meeting text escaped, e-mails hidden in a group space
     assert "<@" not in json.dumps(card.content) + card.markdown and "@example.com" not in card.markdown
     open_ended = render_card("archives", archives=[PickerRow("ABCDEF12_R_9", "Sync", None, start)], timezone="UTC")

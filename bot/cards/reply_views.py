@@ -64,7 +64,8 @@ def _picker_row(item: object, tz, audience: str, compact: bool) -> dict:
         when = "no date"
     host = str(_field(item, "host_name", "") or "")
     people = _field(item, "people")
-    size = fmt.counted(people, "person", "people") if isinstance(people, int) else None
+    # "12 people" never splits over two lines on a phone (a no-break space).
+    size = fmt.counted(people, "person", "people").replace(" ", "\u00a0") if isinstance(people, int) else None
     # Choice titles are plain text in every renderer (a drop-down), so they are cleaned, not escaped.
     plain = clean(mask_emails(raw) if hide else raw, 40 if compact else 70) or "Untitled meeting"
     plain_host = clean(mask_emails(host) if hide else host, 30)
