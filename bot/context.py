@@ -243,6 +243,6 @@ def outcome_of(exc: BaseException) -> str:
 
 
 def safe_filename(name: str) -> str:
-    """A file name with only letters, digits, dot, dash and underscore (it becomes a path and a header)."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-") or "export"
+    """A file name with only letters, digits, spaces and ``._-,()&+'`` (it becomes a path and a header)."""
+    cleaned = re.sub(r"[^\w .,()&+'-]+", "-", name).strip(". -") or "export"
     return cleaned[:120]

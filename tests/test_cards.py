@@ -15,7 +15,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from bot.cards import render as cards
-from bot.cards import render_card, render_view
+from bot.cards import render_card, render_view, validate_card
 from bot.chat import COMMANDS
 from bot.errors import CardError, UsageError
 from bot.meetings import ArchiveSummary, parse_archive, parse_archive_summary, parse_meeting_chat
@@ -184,13 +184,21 @@ def test_summary_buttons_carry_what_a_handler_needs():
     actions = card.content["actions"]  # three in the row, the rest under "More", five in all (Webex's limit)
     assert [a["title"] for a in actions] == ["People", "Polls", "More"] and actions[2]["type"] == "Action.ShowCard"
     assert all(a["type"] == "Action.Submit" for a in buttons(card))
-    assert [a["data"] for a in buttons(card)] == [{"action": v, "archiveId": ARCHIVE_ID}
-                                                  for v in ("attendance", "polls", "qa", "chats")]
+    # In the 1:1, "More" holds one choice of part, for "Show" (Q&A, chat…) or "Download CSV" (any table).
+    assert [a["data"] for a in buttons(card)] == [
+        {"action": "attendance", "archiveId": ARCHIVE_ID}, {"action": "polls", "archiveId": ARCHIVE_ID},
+        {"action": "show", "archiveId": ARCHIVE_ID}, {"action": "export", "archiveId": ARCHIVE_ID, "format": "csv"}]
+    (pick,) = actions[2]["card"]["body"]
+    assert (pick["type"], pick["id"], pick["value"]) == ("Input.ChoiceSet", "table", "qa")
+    assert [c["value"] for c in pick["choices"]] == ["qa", "chats", "attendance", "polls"]
     for view in ("attendance", "polls", "qa", "chats"):
         detail = render_view(view, doc_archive(), audience="direct", timezone="UTC").content["actions"]
         assert detail[0]["data"] == {"action": "summary", "archiveId": ARCHIVE_ID}
-        if view != "attendance":  # attendance's other buttons sort its list (test_cards_attendance.py)
-            assert detail[1]["data"]["action"] == "export" and detail[1]["data"]["format"] == "csv"
+        if view == "attendance":  # attendance's other buttons sort its list (test_cards_attendance.py)
+            continue
+        assert detail[1]["title"] == "Export" and detail[1]["card"]["body"][0]["value"] == view  # its own table first
+        (download,) = detail[1]["card"]["actions"]
+        assert download["data"] == {"action": "export", "archiveId": ARCHIVE_ID, "format": "csv"}
 
 
 def test_group_cards_show_no_email_and_no_private_text():
@@ -265,16 +273,16 @@ def test_command_cards_escape_what_they_echo():
 
 # --- command cards ---------------------------------------------------------------------------------
 
-def test_archives_card_is_a_choice_set_and_one_submit():
+def test_archives_card_is_a_choice_set_and_one_submit_beyond_five_archives():
     items = [parse_archive_summary({"archiveId": f"ABCDEF12_R_{n}", "title": f"Meeting {n}",
-                                    "createTime": "2026-01-05T09:50:11Z"}) for n in range(3)]
+                                    "createTime": "2026-01-05T09:50:11Z"}) for n in range(6)]
     card = render_card("archives", archives=items, timezone="Europe/Paris")
     (choice_set,) = [n for n in _nodes(card.content) if n.get("type") == "Input.ChoiceSet"]
     assert choice_set["id"] == "archiveId"
-    assert [c["value"] for c in choice_set["choices"]] == ["ABCDEF12_R_0", "ABCDEF12_R_1", "ABCDEF12_R_2"]
-    assert choice_set["choices"][0]["title"] == "Meeting 0 — Mon 5 Jan 2026 10:50"
+    assert [c["value"] for c in choice_set["choices"]] == [f"ABCDEF12_R_{n}" for n in range(6)]
+    assert choice_set["choices"][0]["title"] == "Meeting 0 — Mon 5 Jan 2026 · archived 10:50"  # not a meeting time
     assert card.content["actions"] == [{"type": "Action.Submit", "title": "Show recap", "data": {"action": "summary"}}]
-    assert "`summary ABCDEF12_R_2`" in card.markdown
+    assert "**summary ABCDEF12\\_R\\_2**" in card.markdown and "`" not in card.markdown
     empty = render_card("archives", archives=[], timezone="UTC")
     assert "actions" not in empty.content
     assert not [n for n in _nodes(empty.content) if n.get("type") == "Input.ChoiceSet"]
@@ -362,3 +370,15 @@ def test_archives_card_names_the_last_day_asked_for_not_the_exclusive_end():
                        start=datetime(2022, 11, 1, tzinfo=paris), end=datetime(2022, 12, 1, tzinfo=paris))
     text = json.dumps(card.content, ensure_ascii=False)
     assert "Tue 1 Nov 2022 – Wed 30 Nov 2022" in text and "1 Dec" not in text
+
+
+def test_an_automatic_recap_in_a_1to1_keeps_its_choice_of_part_whole_beside_unsubscribe():
+    automatic = {"kind": "all", "value": "", "id": 7}
+    card = render_view("summary", doc_archive(), audience="direct", timezone="UTC", automatic=automatic).content
+    validate_card(card)
+    row = card["actions"]
+    assert len(row) <= 3 and row[-1]["data"] == {"action": "unsubscribe", "args": "7", "confirm": "ask"}
+    (choice,) = [a for a in row if a["type"] == "Action.ShowCard"]
+    (pick,) = choice["card"]["body"]  # "Show" and "Download CSV" still sit beside the list they apply to
+    assert pick["id"] == "table" and {a["title"] for a in choice["card"]["actions"]} == {"Show", "Download CSV"}
+    assert len(row) + len(choice["card"]["actions"]) <= 5  # Webex's limit, the buttons inside included

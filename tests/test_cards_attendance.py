@@ -93,11 +93,14 @@ def test_each_sort_orders_the_full_list_and_says_so():
 
 def test_sort_buttons_offer_the_other_orders_within_webex_limits():
     card = render_view("attendance", meeting(PEOPLE), audience="direct", timezone="UTC", sort="name")
-    validate_card(card.content)  # five actions at most, "More" and what is inside it included
+    validate_card(card.content)  # five actions at most, the buttons inside "Sort" and "Export" included
     row = card.content["actions"]
-    assert len(row) <= 3 and [a["title"] for a in row] == ["Recap", "Longest", "More"]
-    assert [b["data"] for b in buttons(card)] == [{"action": "summary", "archiveId": ARCHIVE_ID}] + [
-        {"action": "attendance", "archiveId": ARCHIVE_ID, "sort": s} for s in ("longest", "shortest", "join")]
+    assert [a["title"] for a in row] == ["Recap", "Sort", "Export"]
+    (order,) = row[1]["card"]["body"]  # the choice of order, set to the one shown
+    assert order["id"] == "sort" and order["value"] == "name"
+    assert [c["value"] for c in order["choices"]] == ["longest", "shortest", "name", "join"]
+    assert row[1]["card"]["actions"][0]["data"] == {"action": "attendance", "archiveId": ARCHIVE_ID}
+    assert row[2]["card"]["body"][0]["id"] == "table"  # the export's choice of table beside it
 
 
 def test_a_group_sees_names_alphabetically_and_only_the_totals():

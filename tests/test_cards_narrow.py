@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.cards import render as cards
+from bot.chat.picker import PickerRow
 from bot.digest import digest_of, with_meeting
 from bot.meetings import parse_archive, parse_archive_summary, parse_meeting, parse_meeting_chat
 from bot.sandbox.generator import generate_archive, generate_archive_summaries, generate_meeting_chats
@@ -71,7 +73,8 @@ CHECK = r"""(chars) => Array.from(document.querySelectorAll('section.slot'), (sl
     if (ticks.length) found.push(when + 'visible backtick: ' + ticks.join(' | '));
   };
   inspect('');
-  const more = Array.from(root.querySelectorAll('.ac-pushButton')).filter((b) => b.textContent.trim() === 'More');
+  const more = Array.from(root.querySelectorAll('.ac-pushButton'))
+    .filter((b) => ['More', 'Export'].includes(b.textContent.trim()));
   more.forEach((b) => b.click());
   if (more.length) inspect('with More open: ');
   return found;
@@ -119,6 +122,7 @@ def _cards() -> dict[str, dict]:
     summaries = [parse_archive_summary(item) for item in generate_archive_summaries(12, start, end, seed=5)]
     found["archives"] = cards.render_card("archives", archives=summaries, timezone="Europe/Berlin").content
     found["archives-empty"] = cards.render_card("archives", archives=[], timezone="Europe/Berlin").content
+    found.update(_picker_and_chat_cards())
     found["error"] = cards.render_card(
         "error", title="Webex refused the request", what_happened="Webex said the span is longer than 30 days.",
         what_to_do="Ask for 30 days or fewer, like `archives 2026-11-01 2026-11-20`.",  # a command: shown in bold
@@ -127,6 +131,24 @@ def _cards() -> dict[str, dict]:
         {"id": n, "kind": ("host", "site", "all")[n % 3], "value": f"host{n}@example.com"} for n in range(6)]).content
     found["subscriptions-empty"] = cards.render_card("subscription", action="list", subscriptions=[]).content
     return found
+
+
+def _picker_and_chat_cards() -> dict[str, dict]:
+    """The picker with a button per meeting, and a meeting's chat with many-line messages and its buttons."""
+    start = datetime(2026, 12, 5, 7, 55, tzinfo=UTC)
+    titles = ["Weekly sync", "Quarterly all-hands 📣 with the whole engineering organisation and guests",
+              "مراجعة المشروع الأسبوعية", "Design review: \"Q3\" <b>plan</b>", "Internationalisation roadmap"]
+    rows = [PickerRow(f"ABCDEF12_R_{n}", title, start + timedelta(days=-n, hours=1), start - timedelta(days=n),
+                      start - timedelta(days=n) + timedelta(minutes=52 + 40 * n), ("Alice Martin", "Zoë O'Brien-"
+                      "Featherstonehaugh")[n % 2], None, (12, None, 1250)[n % 3]) for n, title in enumerate(titles)]
+    rows[3] = PickerRow("ABCDEF12_R_3", titles[3], start - timedelta(days=4))  # no meeting matched: archive time
+    chats = [parse_meeting_chat(item) for item in generate_meeting_chats("M1_I_1", 6, seed=3)]
+    lines = "Agenda:\n# not a heading\n1. budget\n2. hiring\n\nslides: https://example.com/q3"
+    chats = [replace(chat, text=lines) if n % 2 else chat for n, chat in enumerate(chats)]
+    meeting = replace(_archives()["gen"], chats=(), polls=(), qas=())
+    return {"archives-buttons": cards.render_card("archives", archives=rows, timezone="Europe/Berlin").content,
+            "chats-meeting-direct": cards.render_view("chats", meeting, audience="direct", timezone="Europe/Berlin",
+                                                      chats=chats).content}
 
 
 def _render(browser, base_url: str, width: int) -> dict[str, list[str]]:
@@ -161,8 +183,9 @@ def narrow(chromium) -> dict[int, dict[str, list[str]]]:
 
 NAMES = [f"{v}-{s}-{a}" for v in cards.VIEWS for s in ("doc", "gen", "empty") for a in ("group", "direct")] + [
     "auto-recap", "auto-recap-linked", "attendance-gen-direct-name", "attendance-gen-direct-join", "archives",
-    "archives-empty", "error", "subscriptions", "subscriptions-empty", "auto-recap-direct",
-    "summary-counts", "attendance-counts", "chats-counts", "unsubscribe-confirm", "subscriptions-few"]
+    "archives-empty", "archives-buttons", "chats-meeting-direct", "error", "subscriptions", "subscriptions-empty",
+    "auto-recap-direct", "summary-counts", "attendance-counts", "chats-counts", "unsubscribe-confirm",
+    "subscriptions-few"]
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -129,8 +129,9 @@ def test_a_button_is_answered_from_the_digest_without_fetching_the_archive(rig):
     assert len(archive_fetches(rig)) == 1
     rig.emulator.clear_log()
     answered = len(rig.replies())
-    for title in ("Polls", "People", "Q&A", "Chat"):
-        rig.press(summary["id"], title)
+    # Q&A and Chat are chosen in the 1:1 card's "More" (beside the export), then shown.
+    for title, inputs in (("Polls", {}), ("People", {}), ("Show", {"table": "qa"}), ("Show", {"table": "chats"})):
+        rig.press(summary["id"], title, inputs=inputs)
         rig.run_jobs()
     views = rig.replies()[answered:]
     assert [card_of(view)["body"][0]["items"][0]["text"] for view in views] == ["POLLS", "ATTENDANCE", "Q&A", "CHAT"]

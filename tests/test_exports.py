@@ -104,12 +104,24 @@ def test_unknown_format_table_and_zone_are_usage_errors():
             export_archive(archive, **kwargs)
 
 
-def test_file_names_are_safe():
-    archive = parse_archive({"archiveId": "ABC/../x_R_1", "title": 'Weekly "sync" / ../../etc <b>'})
-    assert export_filename(archive, "csv", "joins") == "recap-weekly-sync-etc-b-ABCx_R_1-joins.csv"
-    assert export_filename(doc_archive(), "json", "attendance") == \
-        "recap-marcos-alonso-s-personal-room-4E3254897D3A2E24E05386CA24AD93A6_R_1000637312.json"
-    assert export_filename(parse_archive({}), "csv", "qa") == "recap-qa.csv"
+def test_file_names_are_short_readable_and_safe():
+    archive = parse_archive({"archiveId": "ABC/../x_R_1", "title": 'Weekly "sync" / ../../etc <b>',
+                             "start": "2026-12-05T23:30:00Z"})
+    assert export_filename(archive, "csv", "joins") == "2026-12-05 Weekly sync etc b - joins.csv"
+    # The meeting's day in the space's zone.
+    assert export_filename(archive, "csv", "joins", timezone="Asia/Tokyo") == "2026-12-06 Weekly sync etc b - joins.csv"
+    assert export_filename(doc_archive(), "json", "attendance", timezone="Asia/Shanghai") == \
+        "2022-11-03 Marcos Alonso's Personal Room.json"
+    assert export_filename(parse_archive({}), "csv", "qa") == "Meeting - qa.csv"
+    # Shortened at a word, e-mails (look-alikes too) never in a name, no leading dot or dash.
+    long = parse_archive({"title": "..-Sync with mallory＠example.com about the quarterly planning of everything",
+                          "start": "2026-12-05T08:00:00Z"})
+    name = export_filename(long, "csv", "attendance")
+    assert name == "2026-12-05 Sync with about the quarterly planning - attendance.csv"
+    assert "@" not in name and "example" not in name and len(name) < 80
+    # The stream's top-level fields (start as Webex wrote it) name a file the same way.
+    fields = {"title": "Zoë's review: Q3/Q4", "start": "2026-12-05T08:55:00+01:00", "archiveId": "x_R_1"}
+    assert export_filename(fields, "csv", "polls") == "2026-12-05 Zoë's review Q3 Q4 - polls.csv"
 
 
 @settings(max_examples=60, deadline=None)

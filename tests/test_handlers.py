@@ -90,11 +90,10 @@ def test_attendance_sort_buttons_and_the_typed_order_reach_the_view(rig):
     rig.run_jobs()
     (first,) = rig.replies()
     assert "Everyone · longest time in the meeting first" in card_text(first)
-    rig.press(first["id"], "By name")  # under "More": three buttons in a row at most
+    rig.press(first["id"], "Show in this order", inputs={"sort": "name"})  # under "Sort", beside its choice
     rig.run_jobs()
     by_name = rig.replies()[-1]
     assert by_name["parentId"] == command["id"] and "Everyone · by name" in card_text(by_name)
-    assert "By name" not in card_text(by_name) and "Longest" in card_text(by_name)  # the other orders remain
     assert "Everyone · by join time, earliest first" in card_text(ask(rig, f"attendance {EXAMPLE_ARCHIVE} join"))
     assert [c.path for c in archive_calls(rig)] == [f"/v1/recordingReport/meetingArchives/{EXAMPLE_ARCHIVE}"]
     refused = card_text(ask(rig, f"attendance {EXAMPLE_ARCHIVE} loudest"))
@@ -132,22 +131,22 @@ def test_archives_lists_recent_ones_and_the_picker_opens_one(rig):
     (call,) = rig.emulator.calls("GET", "recordingReport/meetingArchiveSummaries")
     assert call.query["from"] < call.query["to"] and call.headers.get("Timezone") == "UTC"
     card = card_of(reply)
-    choices = [c for node in card["body"] for c in _choices(node)]
-    assert len(choices) >= 5  # the seeded meetings of the last week
-    rig.press(reply["id"], "Show recap", inputs={"archiveId": choices[0]["value"]})
+    buttons = [a for a in _submits(card) if a["title"] == "Recap"]
+    assert len(buttons) == 5  # the seeded meetings of the last week, a button each (the drop-down: test_picker.py)
+    rig.press(reply["id"], "Recap")
     rig.run_jobs()
     assert "MEETING RECAP" in card_text(rig.replies()[-1])
 
 
-def _choices(node):
+def _submits(node):
     if isinstance(node, dict):
-        if node.get("type") == "Input.ChoiceSet":
-            yield from node["choices"]
+        if node.get("type") == "Action.Submit":
+            yield node
         for value in node.values():
-            yield from _choices(value)
+            yield from _submits(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _choices(item)
+            yield from _submits(item)
 
 
 def test_archives_between_two_dates_asks_for_whole_days_in_the_spaces_zone(rig):
@@ -174,7 +173,8 @@ def test_export_posts_a_csv_file_in_a_1to1(rig):
     (url,) = reply["files"]
     content_id = url.rsplit("/", 1)[-1]
     name, _type, data = rig.emulator.files[content_id]
-    assert name == f"recap-marcos-alonso-s-personal-room-{EXAMPLE_ARCHIVE}-attendance.csv"
+    assert name == "2022-11-03 Marcos Alonso's Personal Room - attendance.csv"  # the meeting's day, its title
+    assert "`" not in reply["markdown"] and "Marcos Alonso's Personal Room" in reply["markdown"]
     assert b"linzhou@example.com" in data
     (post,) = rig.emulator.calls("POST", "messages")
     assert post.form.get("parentId") and post.form.get("roomId") == rig.direct_room()
@@ -183,7 +183,7 @@ def test_export_posts_a_csv_file_in_a_1to1(rig):
 def test_export_json_posts_the_whole_archive(rig):
     reply = ask(rig, f"export {EXAMPLE_ARCHIVE} json")
     name, _type, data = rig.emulator.files[reply["files"][0].rsplit("/", 1)[-1]]
-    assert name.endswith(f"{EXAMPLE_ARCHIVE}.json")
+    assert name == "2022-11-03 Marcos Alonso's Personal Room.json"
     assert json.loads(data)["archive"]["archiveId"] == EXAMPLE_ARCHIVE
 
 
@@ -211,7 +211,8 @@ def test_post_meeting_chats_of_a_meeting_instance(rig):
     reply = ask(rig, f"chats {meeting_id}")
     assert rig.emulator.calls("GET", "meetings/postMeetingChats")[0].query["meetingId"] == meeting_id
     assert "post-meeting chat" in card_text(reply)
-    assert "actions" not in card_of(reply)
+    # Its archive is known (by title and time): Recap and Export buttons (tests/test_card_actions.py).
+    assert [a["title"] for a in card_of(reply)["actions"]] == ["Recap", "Export"]
 
 
 def test_post_meeting_chats_without_a_compliance_credential_say_what_is_missing(tmp_path, emulator):

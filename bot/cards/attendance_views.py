@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import bot.cards.format as fmt
 from bot.cards.recap_views import (
-    ROW_BUTTONS,
     Style,
     attendance_tiles,
     export_hint,
@@ -83,15 +82,15 @@ def _sections(recap: Recap, tz: ZoneInfo, style: Style, cap: int) -> list[dict]:
 
 
 def sort_actions(recap: Recap, sort: str) -> list[dict]:
-    """Recap, then the other sorts: one in the row, the rest under "More" (five actions in all)."""
-    back = view_actions(recap, ["summary"], export=None)
-    if not back:
+    """Recap, "Sort" (a choice of order and its button) and "Export" (a choice of table): five actions in all."""
+    actions = view_actions(recap, ["summary"], export="attendance")
+    if not actions:
         return []
-    others = [{"title": title, "data": {"action": "attendance", "archiveId": recap.archive_id, "sort": key}}
-              for key, (title, _) in SORTS.items() if key != sort]
-    actions = back + others
-    first = ROW_BUTTONS - 1
-    return actions[:first] + [{"title": "More", "more": actions[first:]}]
+    choices = [{"title": title, "value": key} for key, (title, _) in SORTS.items()]
+    button = {"title": "Show in this order", "data": {"action": "attendance", "archiveId": recap.archive_id}}
+    order = {"title": "Sort", "more": [button],
+             "pick": {"id": "sort", "label": "Order of the list", "value": sort, "choices": choices}}
+    return actions[:1] + [order] + actions[1:]
 
 
 def attendance(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 40, compact: bool = False,

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import bot.cards.format as fmt
 from bot.cards.attendance_views import attendance
+from bot.cards.markup import literal_lines
 from bot.cards.poll_views import poll_intro, poll_line, poll_questions
 from bot.cards.recap_views import (
     Style,
@@ -85,7 +86,8 @@ def _chat(recap: Recap, line, tz: ZoneInfo, style: Style) -> dict:
     meta = f"{fmt.clock(line.time, tz, anchor=recap.start)} · {sender} → {target}"
     if private:
         meta += f" · {text(line.type, 20) or 'unknown'}"
-    return {"meta": meta, "text": text(line.text, style.text) or "(empty)", "private": private}
+    shown = literal_lines(line.text, style.text, hide_emails=recap.audience == "group")  # line breaks kept
+    return {"meta": meta, "text": shown or "(empty)", "private": private}
 
 
 def chats(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 40, compact: bool = False) -> dict:

@@ -6,7 +6,7 @@ view already filtered: the fallback can never say more than its card.
 
 from __future__ import annotations
 
-from bot.cards.markup import code, escape_markdown
+from bot.cards.markup import escape_markdown
 
 MAX_MARKDOWN_BYTES = 7_000  # Webex refuses text over 7,439 bytes; keep a margin for the bot's own additions
 
@@ -92,13 +92,17 @@ def chats(c: dict) -> list[str]:
     """Chat: counts, senders, then the most recent messages."""
     lines = _header(c["header"]) + ["", _tiles(c["tiles"])] + _optional(c["senders"], c["times"])
     lines += [c["source"]] + _optional(c["note"]) + [""] + _optional(c["window"])
-    return lines + [f"- {line['meta']}: {line['text']}" for line in c["lines"]]
+    # A message's further lines stay inside its list item (indented), as the card keeps them.
+    return lines + [f"- {line['meta']}: " + line["text"].replace("\n\n", "\n  ") for line in c["lines"]]
 
 
 def archives(c: dict) -> list[str]:
-    """Archives: title, then one line per archive with its id to type."""
+    """Archives: title, then one line per meeting (time, host, size) with the command that opens it, in bold."""
     lines = [f"**{c['title']}**", c["count"], ""]
-    lines += [f"- {escape_markdown(ch['title'])}: {code('summary ' + ch['value'])}" for ch in c["choices"]]
+    for r in c["rows"] or [dict(title=escape_markdown(ch["title"]), when=None, host=None, value=ch["value"])
+                           for ch in c["choices"]]:
+        about = " · ".join(x for x in (r["title"], r["when"], r["host"]) if x)
+        lines.append(f"- {about}: **summary {escape_markdown(r['value'])}**")
     return lines + _optional(c["more"])
 
 
@@ -143,4 +147,4 @@ def join(lines: list[str]) -> str:
         if size > MAX_MARKDOWN_BYTES - 80:
             break
         kept.append(line)
-    return "\n".join(kept + ["…", "(shortened — use **export** for everything)"]).strip()
+    return "\n".join(kept + ["…", "(shortened — **export** in a 1:1 space has everything)"]).strip()

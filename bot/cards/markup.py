@@ -82,3 +82,38 @@ def literal(text: object, limit: int | None = None, *, hide_emails: bool = False
     if hide_emails:  # before clipping: a clipped address ("mallory@exam…") would no longer read as one
         text = redact_emails(text)
     return isolate(escape_markdown(clean(text, limit)))
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
+MAX_LINES = 12  # lines of one message a card shows (a pasted log would otherwise fill it)
+
+
+def literal_lines(text: object, limit: int | None = None, *, hide_emails: bool = False) -> str:
+    """Multi-line meeting text made safe like :func:`literal`, line by line, the lines kept as paragraphs.
+
+    Each line is cleaned, escaped and isolated on its own (so a line starting with ``#`` or ``1.`` is
+    text, not a heading or a list), blank lines are dropped, and the lines are joined with a blank line,
+    which a wrapping ``TextBlock`` shows as a paragraph break. E-mails are hidden on the whole text; an
+    address broken over two lines is hidden too, by showing the message as one line.
+    """
+    lines = [line for line in (clean(part) for part in _LINE_BREAK.split(clean_breaks(text))) if line]
+    if hide_emails:
+        masked = redact_emails("\n".join(lines))
+        if contains_email(masked.replace("\n", " ")):
+            return literal(" ".join(lines), limit, hide_emails=True)
+        lines = [line for line in (clean(part) for part in masked.split("\n")) if line]
+    kept, room = [], limit
+    for line in lines[:MAX_LINES]:
+        if room is not None and room <= 0:
+            break
+        kept.append(clean(line, room))
+        room = None if room is None else room - len(kept[-1]) - 1
+    if len(kept) < len(lines) and kept and not kept[-1].endswith(ELLIPSIS):
+        kept[-1] += " " + ELLIPSIS
+    return "\n\n".join(isolate(escape_markdown(line)) for line in kept)
+
+
+def clean_breaks(text: object) -> str:
+    """``text`` as a string whose line breaks survive :func:`clean` of each line (lone surrogates replaced)."""
+    text = "" if text is None else str(text)
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import bot.cards.automatic as automatic_words
 import bot.cards.format as fmt
+from bot.cards.actions import MAX_ACTIONS, ROW_BUTTONS, view_actions
 from bot.cards.poll_views import poll_line, poll_questions
 from bot.cards.style import Style, text_fn
 from bot.summaries import Recap
@@ -130,28 +131,3 @@ def hidden_note(hidden: int, noun: str) -> str | None:
     if not hidden:
         return None
     return f"{fmt.counted(hidden, 'non-public ' + noun)} counted but not shown in a group space."
-
-
-# Short titles: at most three buttons in a row must fit a phone-width message column.
-ACTION_TITLES = {"summary": "Recap", "attendance": "People", "polls": "Polls", "qa": "Q&A", "chats": "Chat"}
-ROW_BUTTONS = 3  # buttons side by side; the rest go under "More"
-MAX_ACTIONS = 5  # Webex's limit per card, the "More" button and the buttons inside it included
-
-
-def view_actions(recap: Recap, views: list[str], *, export: str | None) -> list[dict]:
-    """Submit buttons whose data a handler can dispatch like a typed command (none without an archive id).
-
-    No export button in a group space: Recap posts exports only in a 1:1, so it could only refuse.
-    Beyond three buttons, the first two stay in the row and the rest go under a "More" ShowCard.
-    """
-    archive_id = recap.archive_id
-    if not archive_id:
-        return []
-    actions = [{"title": ACTION_TITLES[v], "data": {"action": v, "archiveId": archive_id}} for v in views]
-    if export and recap.audience == "direct":
-        actions.append({"title": "CSV" if len(views) > 2 else "Export CSV",
-                        "data": {"action": "export", "archiveId": archive_id, "format": "csv", "table": export}})
-    if len(actions) <= ROW_BUTTONS:
-        return actions
-    first = ROW_BUTTONS - 1
-    return actions[:first] + [{"title": "More", "more": actions[first:first + MAX_ACTIONS - ROW_BUTTONS]}]

@@ -23,28 +23,59 @@ def _field(item: object, name: str, default: object = None) -> object:
     return getattr(item, name, default)
 
 
+BUTTON_ROWS = 5  # up to this many archives: one "Recap" button each (Webex shows at most 5 actions a card)
+
+
 def archives_card(*, archives: Iterable = (), timezone: str = "UTC", start: datetime | None = None,
-             end: datetime | None = None, limit: int = 100, compact: bool = False, audience: str = "group") -> dict:
-    """The archive picker: an ``Input.ChoiceSet`` named ``archiveId`` and one Submit (``summary``)."""
+                  end: datetime | None = None, limit: int = 100, compact: bool = False,
+                  audience: str = "group") -> dict:
+    """The archive picker: each meeting's time, host and size; a "Recap" button each, or a drop-down beyond five.
+
+    ``archives`` are ``bot.chat.picker.PickerRow``s (or archive summaries: then only the archive time is known),
+    newest first. Up to five get a row with their own Submit (``summary``); more get an ``Input.ChoiceSet``
+    named ``archiveId`` and one "Show recap" Submit.
+    """
     tz, items = fmt.zone(timezone), list(archives)
-    choices = []
-    for item in items[:limit]:
-        when = _field(item, "created")
-        stamp = f"{fmt.day(when.astimezone(tz))} {fmt.clock(when, tz)}" if isinstance(when, datetime) else "no date"
-        # Choice titles are plain text in every renderer (a drop-down), so they are cleaned, not escaped.
-        title = _field(item, "title", "")
-        title = clean(title if audience == "direct" else mask_emails(title), 40 if compact else 70)
-        title = title or "Untitled meeting"
-        choices.append({"title": f"{title} — {stamp}", "value": str(_field(item, "archive_id", ""))})
+    shown = items[:limit]
+    rows = [_picker_row(item, tz, audience, compact) for item in shown]
+    buttons = len(items) <= BUTTON_ROWS
     period = "Recent meeting archives"
     if start or end:
         # ``end`` is exclusive (the next midnight, or now): the last day shown is the one before it.
         last = end - timedelta(microseconds=1) if end else None
         period = f"Meeting archives {_date(start, tz)} – {_date(last, tz)}"
-    count = f"{fmt.number(len(items))} archive{'s' * (len(items) != 1)} · times in {timezone}"
-    more = more_line(len(items) - len(choices), _narrower(items[len(choices):], tz, end))
-    return {"title": period, "count": count, "choices": choices, "more": more,
+    count = f"{fmt.number(len(items))} archive{'s' * (len(items) != 1)} · newest first · times in {timezone}"
+    more = more_line(len(items) - len(rows), _narrower(items[len(rows):], tz, end))
+    choices = [] if buttons else [{"title": r["choice"], "value": r["value"]} for r in rows]
+    return {"title": period, "count": count, "rows": rows if buttons else [], "choices": choices, "more": more,
             "actions": [{"title": "Show recap", "data": {"action": "summary"}}] if choices else []}
+
+
+def _picker_row(item: object, tz, audience: str, compact: bool) -> dict:
+    """One archive: escaped words for a card row, a plain-text title for a drop-down choice, the Submit's data."""
+    hide = audience != "direct"
+    raw = str(_field(item, "title", "") or "")
+    began, ended, created = _field(item, "start"), _field(item, "end"), _field(item, "created")
+    if isinstance(began, datetime):
+        until = f"–{fmt.clock(ended, tz, anchor=began)}" if isinstance(ended, datetime) else ""
+        when = f"{fmt.day(began.astimezone(tz))} · {fmt.clock(began, tz)}{until}"
+    elif isinstance(created, datetime):
+        when = f"{fmt.day(created.astimezone(tz))} · archived {fmt.clock(created, tz)}"  # not the meeting's time
+    else:
+        when = "no date"
+    host = str(_field(item, "host_name", "") or "")
+    people = _field(item, "people")
+    # "12 people" never splits over two lines on a phone (a no-break space).
+    size = fmt.counted(people, "person", "people").replace(" ", "\u00a0") if isinstance(people, int) else None
+    # Choice titles are plain text in every renderer (a drop-down), so they are cleaned, not escaped.
+    plain = clean(mask_emails(raw) if hide else raw, 40 if compact else 70) or "Untitled meeting"
+    plain_host = clean(mask_emails(host) if hide else host, 30)
+    choice = " · ".join(x for x in (f"{plain} — {when}", plain_host, size) if x)
+    archive_id = str(_field(item, "archive_id", ""))
+    return {"title": literal(raw, 80 if compact else 150, hide_emails=hide) or "Untitled meeting",
+            "when": " · ".join(x for x in (when, size) if x),
+            "host": f"Host: {literal(host, 60, hide_emails=hide)}" if host else None,
+            "choice": choice, "value": archive_id, "data": {"action": "summary", "archiveId": archive_id}}
 
 
 NARROW_DAYS = 7  # a week of archives is usually few enough for one card
@@ -151,7 +182,7 @@ def subscription_card(*, action: str = "subscribed", kind: str = "all", value: s
 
     In a ``group`` audience a host's address is masked whole (``a host (e-mail hidden)``): a group space never sees
     anyone's e-mail address; the admin's 1:1 space (``direct``) shows it whole. A listing offers Unsubscribe: a
-    button per subscription for up to ``BUTTON_ROWS`` of them, else a drop-down and one button (``confirm``
+    button per subscription for up to ``SUBSCRIPTION_BUTTONS`` of them, else a drop-down and one button (``confirm``
     asks first, then ``kept`` or ``unsubscribed``; ``gone`` answers a button whose subscription is no more).
     """
     if action not in SUBSCRIPTION_ACTIONS:
@@ -161,7 +192,7 @@ def subscription_card(*, action: str = "subscribed", kind: str = "all", value: s
         item_kind, item_id = str(_field(item, "kind", "all")), _field(item, "id", "")
         what = "Meetings" + subject(item_kind, _field(item, "value", ""), audience).removeprefix("each meeting")
         rows.append({"what": what, "id": f"id {literal(item_id, 40)} · {literal(item_kind, 10)}",
-                     "button": unsubscribe_button(item_id) if len(items) <= BUTTON_ROWS else None,
+                     "button": unsubscribe_button(item_id) if len(items) <= SUBSCRIPTION_BUTTONS else None,
                      "choice": {"title": _choice(item_kind, _field(item, "value", ""), item_id, audience),
                                 "value": str(item_id)}})
     about = subject(kind, value, audience)
@@ -178,10 +209,10 @@ def subscription_card(*, action: str = "subscribed", kind: str = "all", value: s
     return {"title": title, "text": text, "id": shown_id, "rows": rows,
             "more": more_line(len(items) - len(rows), "too many to list on one card"),
             "empty": action == "list" and not items, "actions": _subscription_actions(action, id, rows),
-            "choices": [r["choice"] for r in rows] if action == "list" and len(items) > BUTTON_ROWS else []}
+            "choices": [r["choice"] for r in rows] if action == "list" and len(items) > SUBSCRIPTION_BUTTONS else []}
 
 
-BUTTON_ROWS = 3  # up to this many subscriptions get a button each; more share a drop-down and one button
+SUBSCRIPTION_BUTTONS = 3  # up to this many subscriptions get a button each; more share a drop-down and one button
 
 
 def _subscription_actions(action: str, subscription_id: object, rows: list[dict]) -> list[dict]:

@@ -126,10 +126,14 @@ def parse_action(inputs: Mapping) -> Command:
     """Parse a card submission like the typed command it stands for.
 
     ``{"action": "polls", "archiveId": …}`` names its values; ``{"action": "summary", "args": "<id>"}`` (the
-    help card's "Run summary <id>") carries them as typed.
+    help card's "Run summary <id>") carries them as typed; ``{"action": "show", "table": "qa", …}`` (a "More"
+    card's choice) is the view named by ``table``.
     """
     name = str(inputs.get("action") or inputs.get("command") or "")
-    values = [inputs.get(key) for key in ("archiveId", "meetingId", "format", "table", "sort")]
+    keys = ("archiveId", "meetingId", "format", "table", "sort")
+    if name == "show" and isinstance(inputs.get("table"), str):  # "More" card: the view is the part chosen in it
+        name, keys = inputs["table"], tuple(k for k in keys if k != "table")
+    values = [inputs.get(key) for key in keys]
     words = [str(v) for v in values if isinstance(v, str | int) and str(v)]
     if isinstance(inputs.get("args"), str):
         words += split_words(inputs["args"])

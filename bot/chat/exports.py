@@ -12,15 +12,19 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import datetime
 from typing import Any, BinaryIO
 
-from bot.cards import zone
+from bot.cards import clean, zone
 from bot.chat.export_stream import TABLES, ExportWriter, neutralise
 from bot.digest import replay
-from bot.meetings import Archive, feed_archive
+from bot.meetings import Archive, feed_archive, parse_time
+from bot.summaries import mask_emails
 
 FORMATS = ("csv", "json")
-__all__ = ["FORMATS", "TABLES", "export_archive", "export_filename", "export_stream", "neutralise"]
+TITLE_LENGTH = 40  # characters of the meeting title in a file name
+_UNSAFE = re.compile(r"[^\w ,()&+'-]+")  # beyond letters, digits and these: path, quote, glob and control marks
+__all__ = ["FORMATS", "TABLES", "export_archive", "export_filename", "export_stream", "file_title", "neutralise"]
 
 
 class _Tee:
@@ -73,15 +77,28 @@ def export_archive(archive: Archive, fmt: str, *, table: str = "attendance", tim
     return out.getvalue().decode("utf-8")
 
 
-def export_filename(archive: Archive | dict, fmt: str, table: str = "attendance") -> str:
-    """A safe file name such as ``recap-weekly-sync-4E32…_R_1000637312-attendance.csv``.
+def export_filename(archive: Archive | dict, fmt: str, table: str = "attendance", *, timezone: str = "UTC") -> str:
+    """A short, readable file name: ``2026-12-05 Weekly sync - attendance.csv`` (``… Weekly sync.json``).
 
-    ``archive`` is a parsed archive, or the top-level fields an ``export_stream`` returned.
+    The meeting's day is in ``timezone`` (the space's); the title keeps letters, digits and a few safe marks,
+    loses any e-mail address, and is cut at a word. ``archive`` is a parsed archive, or the top-level fields
+    an ``export_stream`` returned.
     """
-    title, archive_id = ((archive.get("title"), archive.get("archiveId")) if isinstance(archive, dict)
-                         else (archive.title, archive.archive_id))
-    title, archive_id = title if isinstance(title, str) else "", archive_id if isinstance(archive_id, str) else ""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40].strip("-")
-    ident = re.sub(r"[^A-Za-z0-9_]+", "", archive_id)[:80]
-    stem = "-".join(part for part in ("recap", slug, ident) if part)
-    return f"{stem}-{table}.csv" if fmt == "csv" else f"{stem}.json"
+    if isinstance(archive, dict):
+        title, start = archive.get("title"), archive.get("start")
+        start = parse_time(start) if isinstance(start, str) else None
+    else:
+        title, start = archive.title, archive.start
+    day = start.astimezone(zone(timezone)).date().isoformat() if isinstance(start, datetime) else ""
+    name = " ".join(part for part in (day, file_title(title if isinstance(title, str) else "")) if part)
+    return f"{name} - {table}.csv" if fmt == "csv" else f"{name}.json"
+
+
+def file_title(title: str, limit: int = TITLE_LENGTH) -> str:
+    """A meeting title fit for a file name: no e-mail, nothing a file system or a header reads as special."""
+    text = _UNSAFE.sub(" ", mask_emails(clean(title), " ")).strip(" .-")
+    text = " ".join(text.split())
+    if len(text) > limit:
+        cut = text[:limit + 1].rsplit(" ", 1)[0] if " " in text[:limit + 1] else text[:limit]
+        text = cut.strip(" .-")
+    return text or "Meeting"

@@ -11,20 +11,23 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import meetings
+from bot.cards import literal
 from bot.chat.commands import COMMANDS, Command, parse, parse_action
 from bot.chat.exports import export_filename, export_stream
 from bot.chat.failures import explain
+from bot.chat.picker import picker_rows
 from bot.chat.privacy import set_privacy
 from bot.chat.subscriptions import list_subscriptions, subscribe, unsubscribe
 from bot.context import Context
 from bot.digest import tally_meeting_chats
-from bot.errors import ConfigError, WebexNotFound
+from bot.errors import ConfigError, WebexError, WebexNotFound
 from bot.meetings import Archive, Meeting
+from bot.recaps.matching import likely_archive
 from bot.storage import replayed
 from bot.webex import ListingInterrupted, same_person
 
@@ -102,11 +105,13 @@ def show_help(ctx: Context, command: Command) -> None:
 
 
 def list_archives(ctx: Context, command: Command) -> None:
-    """The archives created in a window (default: the last 30 days), newest first, to pick one from."""
+    """The archives created in a window (default: the last 30 days), with their meetings' times, to pick one from."""
     start, end = archive_window(command, ctx.timezone, datetime.now(ZoneInfo(ctx.timezone)))
     with ctx.audited("archives"):
         summaries = meetings.list_archive_summaries(ctx.webex("admin"), start, end, timezone=ctx.timezone)
-    ctx.reply(ctx.card("archives", archives=summaries, start=start, end=end, timezone=ctx.timezone,
+        rows = picker_rows(ctx.webex("admin"), ctx.store, summaries, start, end, timezone=ctx.timezone,
+                           ttl=timedelta(days=ctx.settings.digest_ttl_days))
+    ctx.reply(ctx.card("archives", archives=rows, start=start, end=end, timezone=ctx.timezone,
                        audience=ctx.audience))
 
 
@@ -139,12 +144,22 @@ def show_chats(ctx: Context, command: Command) -> None:
         except ListingInterrupted as exc:
             exc.progress = {"chats": exc.progress}
             raise
-    ctx.reply(ctx.view("chats", archive_for_meeting(meeting), chats=chats))
+        archive_id = _archive_id_of(ctx, meeting)
+    ctx.reply(ctx.view("chats", archive_for_meeting(meeting, archive_id), chats=chats))
 
 
-def archive_for_meeting(meeting: Meeting) -> Archive:
-    """An archive-shaped frame (title, time, host) for showing a meeting instance's chats."""
-    return Archive(archive_id="", service_type="", title=meeting.title, start=meeting.start,
+def _archive_id_of(ctx: Context, meeting: Meeting) -> str:
+    """The meeting's archive, for the card's Recap and Export buttons; "" (no buttons) when none is known."""
+    try:
+        return likely_archive(ctx.webex("admin"), meeting, datetime.now(UTC)) or ""
+    except WebexError as exc:  # the chat is what was asked for: it comes without the buttons
+        log.info("no archive looked up for meeting %s (%s)", meeting.id, type(exc).__name__)
+        return ""
+
+
+def archive_for_meeting(meeting: Meeting, archive_id: str = "") -> Archive:
+    """An archive-shaped frame (title, time, host; its archive's id when known) for a meeting instance's chats."""
+    return Archive(archive_id=archive_id, service_type="", title=meeting.title, start=meeting.start,
                    end=meeting.end, host_display_name=meeting.host_display_name or "",
                    host_email=meeting.host_email, participants=(), chats=(), polls=(), qas=(), system_infos=())
 
@@ -166,8 +181,9 @@ def export(ctx: Context, command: Command) -> None:
         with ctx.audited("export", command.ids), path.open("wb") as out, \
                 meetings.archive_body(ctx.webex("admin"), command.archive_id, timezone=ctx.timezone) as body:
             fields = export_stream(body, out, command.format, table=table, timezone=ctx.timezone)
-        ctx.reply_file(export_filename(fields, command.format, table), path,
-                       markdown=f"Export of {what} of archive {command.archive_id}.")
+        title = literal(fields.get("title"), 80, hide_emails=True) or "the meeting"
+        ctx.reply_file(export_filename(fields, command.format, table, timezone=ctx.timezone), path,
+                       markdown=f"Export of {what} of **{title}** (archive {literal(command.archive_id)}).")
 
 
 def set_timezone(ctx: Context, command: Command) -> None:

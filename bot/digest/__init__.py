@@ -15,6 +15,7 @@ from bot.digest.builder import DigestBuilder, Joins, digest_of, replay
 from bot.digest.cache import digest_for, fetch_digest, remember_meeting
 from bot.digest.chats import ChatLine, ChatStats, ChatTally, chat_line, chat_stats, chat_summary, tally
 from bot.digest.codec import DigestFormatError, decode, encode
+from bot.digest.facts import MeetingFacts, peek, stored_facts
 from bot.digest.listing import tally_meeting_chats
 from bot.digest.model import FORMAT_VERSION, Digest, with_meeting
 from bot.digest.polls import (
@@ -32,6 +33,7 @@ from bot.digest.qa import QAItem, QAStats, qa, qa_item
 __all__ = [
     "FORMAT_VERSION",
     "GRACE",
+    "MeetingFacts",
     "Joins",
     "VOTERS_KEPT",
     "AnswerStat",
@@ -58,6 +60,8 @@ __all__ = [
     "fetch_digest",
     "encode",
     "mark_host",
+    "peek",
+    "stored_facts",
     "meeting_span",
     "number_shared_names",
     "people_count",

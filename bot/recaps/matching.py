@@ -8,13 +8,13 @@ meeting's end wins, and when both sides name a host the archive detail's host mu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from bot import meetings
 from bot.digest import Digest
 from bot.errors import WebexNotFound
-from bot.meetings import Meeting
+from bot.meetings import ArchiveSummary, Meeting
 from bot.recaps.rules import normalise_email
 
 ARCHIVE_BEFORE_END = timedelta(minutes=5)
@@ -55,6 +55,16 @@ def find_archive(admin, meeting: Meeting, now: datetime, found: dict | None = No
     return None
 
 
+def likely_archive(admin, meeting: Meeting, now: datetime) -> str | None:
+    """The id of the archive most likely a meeting's, by title and time alone (one listing, no archive fetched).
+
+    For a button that opens the meeting's recap; None when no archive fits yet or the meeting has not ended.
+    """
+    if meeting.end is None:
+        return None
+    return next(iter(_candidates(admin, meeting, now)), None)
+
+
 def _candidates(admin, meeting: Meeting, now: datetime) -> list[str]:
     """Ids of the archives that may be the meeting's, most likely first (title and time; the host is checked later)."""
     if meeting.end is None:
@@ -69,9 +79,37 @@ def _candidates(admin, meeting: Meeting, now: datetime) -> list[str]:
 
 
 def _same_title(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    return _title_key(a) == _title_key(b)
 
 
 def _same_host(archive_host: str | None, meeting_host: str | None) -> bool:
     a, b = normalise_email(archive_host), normalise_email(meeting_host)
     return a is None or b is None or a == b
+
+
+def pair_archives(summaries: Iterable[ArchiveSummary], instances: Iterable[Meeting]) -> dict[str, Meeting]:
+    """Each archive's ended meeting instance by this module's rule (title, and created near the end), where one fits.
+
+    For a list of archives and one listing of instances, so nothing is fetched per archive: the host is not
+    checked (summaries name none). Pairs are made closest first, and an instance is any one archive's at most.
+    """
+    pairs = []
+    meetings_by_title: dict[str, list[Meeting]] = {}
+    for meeting in instances:
+        if meeting.end is not None:
+            meetings_by_title.setdefault(_title_key(meeting.title), []).append(meeting)
+    for summary in summaries:
+        for meeting in meetings_by_title.get(_title_key(summary.title), ()) if summary.created else ():
+            if meeting.end - ARCHIVE_BEFORE_END <= summary.created <= meeting.end + ARCHIVE_AFTER_END:
+                pairs.append((abs((summary.created - meeting.end).total_seconds()), summary.archive_id, meeting))
+    paired: dict[str, Meeting] = {}
+    taken: set[str] = set()
+    for _gap, archive_id, meeting in sorted(pairs, key=lambda pair: pair[0]):
+        if archive_id not in paired and meeting.id not in taken:
+            paired[archive_id] = meeting
+            taken.add(meeting.id)
+    return paired
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()

@@ -1,0 +1,63 @@
+"""A view's buttons: the other views of the meeting, an export with a choice of table, all within Webex's limits.
+
+Webex shows at most five actions a card (the buttons inside a "More" or "Export" card count too), and
+a phone fits three buttons side by side. Every button is an ``Action.Submit`` whose data a handler
+dispatches like the typed command; a choice of table is an ``Input.ChoiceSet`` named ``table``, whose
+value the submission carries beside the button's data.
+"""
+
+from __future__ import annotations
+
+from bot.summaries import Recap
+
+# Short titles: at most three buttons in a row must fit a phone-width message column.
+ACTION_TITLES = {"summary": "Recap", "attendance": "People", "polls": "Polls", "qa": "Q&A", "chats": "Chat"}
+TABLE_TITLES = {"attendance": "Attendance", "polls": "Polls", "qa": "Q&A", "chats": "Chat"}
+ROW_BUTTONS = 3  # buttons side by side; the rest go under "More"
+MAX_ACTIONS = 5  # Webex's limit per card, the "More" button and the buttons inside it included
+
+
+def view_actions(recap: Recap, views: list[str], *, export: str | None) -> list[dict]:
+    """Submit buttons whose data a handler can dispatch like a typed command (none without an archive id).
+
+    In the admin's 1:1, "Export" opens a choice of table (``export`` is chosen first) and a "Download CSV"
+    button; no export button in a group space: Recap posts exports only in a 1:1, so it could only refuse.
+    Beyond three buttons, the first two stay in the row and the rest go under a "More" ShowCard; when the
+    export would not fit beside them, "More" holds one choice of part with "Show" and "Download CSV".
+    """
+    archive_id = recap.archive_id
+    if not archive_id:
+        return []
+    buttons = [{"title": ACTION_TITLES[v], "data": {"action": v, "archiveId": archive_id}} for v in views]
+    tables = exportable(recap) if export and recap.audience == "direct" else []
+    if not tables:
+        return _row(buttons)
+    picked = export if export in tables else tables[0]
+    download = {"title": "Download CSV", "data": {"action": "export", "archiveId": archive_id, "format": "csv"}}
+    if len(buttons) + 1 <= ROW_BUTTONS:
+        return buttons + [{"title": "Export", "more": [download], "pick": _pick(tables, picked, "Table to export")}]
+    first = ROW_BUTTONS - 1
+    rest = [v for v in views[first:] if v in TABLE_TITLES]
+    show = {"title": "Show", "data": {"action": "show", "archiveId": archive_id}}
+    pick = _pick(list(dict.fromkeys(rest + tables)), rest[0] if rest else picked, "Show or export")
+    return buttons[:first] + [{"title": "More", "more": [show, download], "pick": pick}]
+
+
+def exportable(recap: Recap) -> list[str]:
+    """The tables worth exporting: attendance always, the others when the meeting has any."""
+    has = {"attendance": True, "polls": bool(recap.polls), "qa": bool(recap.qa.total), "chats": bool(recap.chats.total)}
+    return [table for table, present in has.items() if present]
+
+
+def _pick(tables: list[str], value: str, label: str) -> dict:
+    """An ``Input.ChoiceSet`` named ``table``: what the card's "Show" or "Download CSV" applies to."""
+    return {"id": "table", "label": label, "value": value,
+            "choices": [{"title": TABLE_TITLES[t], "value": t} for t in tables]}
+
+
+def _row(buttons: list[dict]) -> list[dict]:
+    """The buttons in one row, or the first two and "More" with the rest (up to five actions in all)."""
+    if len(buttons) <= ROW_BUTTONS:
+        return buttons
+    first = ROW_BUTTONS - 1
+    return buttons[:first] + [{"title": "More", "more": buttons[first:first + MAX_ACTIONS - ROW_BUTTONS]}]
