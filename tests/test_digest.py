@@ -217,3 +217,25 @@ def test_a_chat_tally_carried_in_a_payload_goes_on_counting_where_it_stopped(arc
     for chat in chats[300:]:
         resumed.add(chat_line(chat))
     assert resumed.stats() == whole.stats() and resumed.public_stats() == whole.public_stats()
+
+
+def test_a_digest_keeps_its_meeting_instance_and_insights_through_the_codec(archives, tmp_path):
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from bot.meetings import Insights, Invitee, MeetingSummary, Outcome, Recording, Speaker, Speakers
+
+    digest = digest_of(parse_archive(archives["doc"]))
+    insights = Insights(
+        "M_I_1", MeetingSummary("s1", "M_I_1", "available", "Decisions\n• ship it", ("Ann: send the notes",)),
+        Speakers("t1", (Speaker("Ann", "ann@example.com", 90_000, 0.75, 12), Speaker("Bo", None, 30_000, 0.25, 4)),
+                 120_000, True),
+        (Recording("r1", "M_I_1", "Weekly", "https://example.webex.com/play/r1", None, 3120, 1 << 30,
+                   datetime(2026, 12, 5, 9, tzinfo=UTC), None, "available"),),
+        (Invitee("ann@example.com", "Ann", False, False), Invitee("cy@example.com", "Cy", True, False)),
+        (Invitee("cy@example.com", "Cy", True, False),), 2,
+        (Outcome("summary", "ok"), Outcome("speakers", "ok"), Outcome("recording", "retry_later", "wait", 2.5),
+         Outcome("invitees", "ok")))
+    kept = replace(digest, meeting_id="M_I_1", insights=insights)
+    assert stored_and_read_back(kept, tmp_path) == kept
+    assert FORMAT_VERSION == 3

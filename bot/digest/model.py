@@ -9,10 +9,11 @@ from bot.digest.attendance import Attendance
 from bot.digest.chats import ChatStats
 from bot.digest.polls import PollStat
 from bot.digest.qa import QAStats
-from bot.meetings import Meeting
+from bot.meetings import Insights, Meeting
 
 # Bump when the digest's shape or meaning changes: stored digests of another version are fetched again.
-FORMAT_VERSION = 2  # 2: poll bases and who did not answer, the host marked, the meeting's link
+# 2: poll bases and who did not answer, the host marked, the meeting's link; 3: the meeting instance and its insights
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class Digest:
     meeting_number: str | None = None
     site_url: str | None = None
     web_link: str | None = None
+    # The ended meeting instance (``…_I_…``) when known, and its insights (AI summary, speakers, recording,
+    # invitees), fetched once and kept here so every view and button reads them without asking Webex again.
+    meeting_id: str | None = None
+    insights: Insights | None = None
     version: int = FORMAT_VERSION
 
     @property
@@ -48,4 +53,5 @@ class Digest:
 def with_meeting(digest: Digest, meeting: Meeting) -> Digest:
     """The digest with where its meeting lives (number, site, link), which only the meeting instance knows."""
     return replace(digest, meeting_number=meeting.meeting_number or digest.meeting_number,
-                   site_url=meeting.site_url or digest.site_url, web_link=meeting.web_link or digest.web_link)
+                   site_url=meeting.site_url or digest.site_url, web_link=meeting.web_link or digest.web_link,
+                   meeting_id=meeting.id or digest.meeting_id)
