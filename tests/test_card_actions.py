@@ -11,7 +11,7 @@ import pytest
 from bot.cards import render_view
 from bot.meetings import parse_archive
 from bot.sandbox.generator import generate_meeting_chats
-from tests.support.bot_rig import EXAMPLE_ARCHIVE, ask, card_of, card_text, running_rig
+from tests.support.bot_rig import EXAMPLE_ARCHIVE, ask, card_of, card_text, nodes_of, running_rig
 
 HOSTILE_LINES = "Agenda for **today**:\n# not a heading\n1. first <@all>\n\n- [link](http://x.test)\r\nmail me@x.test"
 
@@ -21,15 +21,6 @@ def rig(tmp_path, emulator):
     with running_rig(tmp_path, emulator[0]) as rig:
         yield rig
 
-
-def _nodes(node):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _nodes(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _nodes(item)
 
 
 def _file(rig, reply) -> tuple[str, bytes]:
@@ -49,7 +40,7 @@ def _with_a_multi_line_message(rig) -> str:
 def test_the_chats_card_keeps_line_breaks_and_still_shows_meeting_text_literally(rig):
     meeting_id = _with_a_multi_line_message(rig)
     reply = ask(rig, f"chats {meeting_id}")
-    (shown,) = [n["text"] for n in _nodes(card_of(reply)) if n.get("type") == "TextBlock"
+    (shown,) = [n["text"] for n in nodes_of(card_of(reply)) if n.get("type") == "TextBlock"
                 and n["text"].startswith("Agenda")]
     # One paragraph per line (a wrapping TextBlock shows "\n\n" as a break), every markup character escaped.
     assert shown == ("Agenda for \\*\\*today\\*\\*:\n\n\\# not a heading\n\n1\\. first \\<\\@all\\>\n\n"
@@ -58,7 +49,7 @@ def test_the_chats_card_keeps_line_breaks_and_still_shows_meeting_text_literally
     assert "Agenda for \\*\\*today\\*\\*:\n  \\# not a heading\n  1\\. first" in reply["markdown"]
     # A group space: the same lines, the address hidden.
     group = ask(rig, f"@Recap chats {meeting_id}", room_id=rig.group_room())
-    (shown,) = [n["text"] for n in _nodes(card_of(group)) if n.get("type") == "TextBlock"
+    (shown,) = [n["text"] for n in nodes_of(card_of(group)) if n.get("type") == "TextBlock"
                 and n["text"].startswith("Agenda")]
     assert shown.endswith("\n\nmail (e-mail hidden)") and "(http://x.test)\n\nmail" in shown
 

@@ -20,6 +20,7 @@ from bot.chat import COMMANDS
 from bot.errors import CardError, UsageError
 from bot.meetings import ArchiveSummary, parse_archive, parse_archive_summary, parse_meeting_chat
 from bot.resources import templates_dir
+from tests.support.bot_rig import nodes_of
 
 DOC_EXAMPLE = Path(__file__).parent / "data" / "doc_example_archive.json"
 ARCHIVE_ID = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
@@ -47,7 +48,7 @@ def texts(card) -> list[str]:
 def tile_sets(card) -> list[dict[str, str]]:
     """The big-number groups of a card (rows of at most three tiles): label -> value, one dict per group."""
     groups = []
-    for node in _nodes(card.content):
+    for node in nodes_of(card.content):
         rows = node.get("items") if node.get("type") == "Container" else None
         if rows and all(_tile_row(row) is not None for row in rows):
             groups.append({label: value for row in rows for label, value in _tile_row(row).items()})
@@ -76,7 +77,7 @@ def bar_share(node) -> float | None:
 def poll_rows(card) -> list[tuple[str, float, str, str | None]]:
     """(answer, bar's filled share, count · share, colour) for every answer: its row, then its bar right under it."""
     found = []
-    for node in _nodes(card.content):
+    for node in nodes_of(card.content):
         items = node.get("items") if node.get("type") == "Container" else None
         for row, under in itertools.pairwise(items or []):
             share = bar_share(under)
@@ -87,15 +88,6 @@ def poll_rows(card) -> list[tuple[str, float, str, str | None]]:
                 found.append((answer["text"], share, numbers["text"], answer.get("color")))
     return found
 
-
-def _nodes(node):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _nodes(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _nodes(value)
 
 
 # --- the documented example, counted by hand -------------------------------------------------------
@@ -277,7 +269,7 @@ def test_archives_card_is_a_choice_set_and_one_submit_beyond_five_archives():
     items = [parse_archive_summary({"archiveId": f"ABCDEF12_R_{n}", "title": f"Meeting {n}",
                                     "createTime": "2026-01-05T09:50:11Z"}) for n in range(6)]
     card = render_card("archives", archives=items, timezone="Europe/Paris")
-    (choice_set,) = [n for n in _nodes(card.content) if n.get("type") == "Input.ChoiceSet"]
+    (choice_set,) = [n for n in nodes_of(card.content) if n.get("type") == "Input.ChoiceSet"]
     assert choice_set["id"] == "archiveId"
     assert [c["value"] for c in choice_set["choices"]] == [f"ABCDEF12_R_{n}" for n in range(6)]
     assert choice_set["choices"][0]["title"] == "Meeting 0 — Mon 5 Jan 2026 · archived 10:50"  # not a meeting time
@@ -285,13 +277,13 @@ def test_archives_card_is_a_choice_set_and_one_submit_beyond_five_archives():
     assert "**summary ABCDEF12\\_R\\_2**" in card.markdown and "`" not in card.markdown
     empty = render_card("archives", archives=[], timezone="UTC")
     assert "actions" not in empty.content
-    assert not [n for n in _nodes(empty.content) if n.get("type") == "Input.ChoiceSet"]
+    assert not [n for n in nodes_of(empty.content) if n.get("type") == "Input.ChoiceSet"]
 
 
 def test_archives_card_cuts_a_long_list_with_a_more_line():
     items = [ArchiveSummary(f"ABCDEF12_R_{n}", "MeetingCenter", "A long meeting title " * 3, None) for n in range(400)]
     card = render_card("archives", archives=items, budget_bytes=6_000)
-    (choice_set,) = [n for n in _nodes(card.content) if n.get("type") == "Input.ChoiceSet"]
+    (choice_set,) = [n for n in nodes_of(card.content) if n.get("type") == "Input.ChoiceSet"]
     shown = len(choice_set["choices"])
     assert 0 < shown < 400 and cards.card_size(card.content) <= 6_000
     # An export is of one archive: a cut archive list points at a shorter period instead.

@@ -16,7 +16,7 @@ from bot.digest import FORMAT_VERSION, decode, digest_of, encode, peek, stored_f
 from bot.meetings import ArchiveSummary, Meeting, parse_archive, parse_time
 from bot.recaps.matching import pair_archives
 from bot.storage import create_store
-from tests.support.bot_rig import ask, card_of, card_text, running_rig
+from tests.support.bot_rig import ask, card_of, card_text, nodes_of, running_rig
 from tests.test_cards import shown_as
 
 
@@ -26,24 +26,15 @@ def rig(tmp_path, emulator):
         yield rig
 
 
-def _nodes(node):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _nodes(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _nodes(item)
-
 
 def _rows(card: dict) -> dict[str, dict]:
     """Each meeting row of the picker by its archive id: its texts and its Recap button."""
     rows = {}
     for node in card["body"]:
-        submits = [n for n in _nodes(node) if n.get("type") == "Action.Submit"]
+        submits = [n for n in nodes_of(node) if n.get("type") == "Action.Submit"]
         if node.get("type") == "ColumnSet" and submits:
             (button,) = submits
-            texts = [n["text"] for n in _nodes(node) if n.get("type") == "TextBlock"]
+            texts = [n["text"] for n in nodes_of(node) if n.get("type") == "TextBlock"]
             rows[button["data"]["archiveId"]] = {"texts": texts, "button": button}
     return rows
 
@@ -119,7 +110,7 @@ def test_an_archive_no_meeting_matches_says_it_is_the_archive_time(rig):
     rig.emulator.add_archive_summaries([{"archiveId": "0123456789ABCDEF0123456789ABCDEF_R_1", "serviceType":
                                          "MeetingCenter", "title": "Orphan", "createTime": created.isoformat()}])
     reply = ask(rig, "archives")  # six archives: a drop-down
-    (orphan,) = [c["title"] for n in _nodes(card_of(reply)) if n.get("type") == "Input.ChoiceSet"
+    (orphan,) = [c["title"] for n in nodes_of(card_of(reply)) if n.get("type") == "Input.ChoiceSet"
                  for c in n["choices"] if c["value"] == "0123456789ABCDEF0123456789ABCDEF_R_1"]
     assert orphan.endswith(f" · archived {created:%H:%M}") and orphan.startswith("Orphan — ")
     assert f"· archived {created:%H:%M}: **summary" in reply["markdown"]
@@ -132,7 +123,7 @@ def test_beyond_five_meetings_the_picker_is_a_drop_down(rig):
          "title": f"Stand-up {n}", "createTime": (now - timedelta(hours=n + 1)).isoformat()} for n in range(3)])
     reply = ask(rig, "archives")
     card = card_of(reply)
-    (choice_set,) = [n for n in _nodes(card) if n.get("type") == "Input.ChoiceSet"]
+    (choice_set,) = [n for n in nodes_of(card) if n.get("type") == "Input.ChoiceSet"]
     assert len(choice_set["choices"]) >= 6 and not _rows(card)
     titles = " | ".join(c["title"] for c in choice_set["choices"])
     assert "Weekly sync — " in titles and "Stand-up 0 — " in titles and " · archived " in titles
@@ -150,15 +141,15 @@ def test_archives_card_up_to_five_has_a_recap_button_beside_each_meeting():
     card = render_card("archives", archives=rows, timezone="Europe/Paris", audience="group")
     validate_card(card.content)
     assert "actions" not in card.content
-    submits = [n for n in _nodes(card.content) if n.get("type") == "Action.Submit"]
+    submits = [n for n in nodes_of(card.content) if n.get("type") == "Action.Submit"]
     assert [(s["title"], s["data"]) for s in submits] == [
         ("Recap", {"action": "summary", "archiveId": f"ABCDEF12_R_{n}"}) for n in range(5)]
-    shown = [shown_as(n["text"]) for n in _nodes(card.content) if n.get("type") == "TextBlock"]
+    shown = [shown_as(n["text"]) for n in nodes_of(card.content) if n.get("type") == "TextBlock"]
     assert "Sat 5 Dec 2026 · 08:55–09:47 · 12\u00a0people" in shown and "Host: Marcos <b>Alonso</b>" in shown
     assert "Weekly sync <@all> (e-mail hidden)" in shown  # meeting text escaped, e-mails hidden in a group space
     assert "<@" not in json.dumps(card.content) + card.markdown and "@example.com" not in card.markdown
     open_ended = render_card("archives", archives=[PickerRow("ABCDEF12_R_9", "Sync", None, start)], timezone="UTC")
-    assert "Sat 5 Dec 2026 · 07:55" in [n.get("text") for n in _nodes(open_ended.content)]  # no end: no dash
+    assert "Sat 5 Dec 2026 · 07:55" in [n.get("text") for n in nodes_of(open_ended.content)]  # no end: no dash
 
 
 def _meeting(instance: str, title: str, start: datetime, minutes: int) -> Meeting:

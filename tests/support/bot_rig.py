@@ -121,6 +121,17 @@ def card_of(message: dict) -> dict:
     return attachment["content"]
 
 
+def nodes_of(node):
+    """Every dict in a card (the card itself, its elements, actions and inner cards), depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from nodes_of(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from nodes_of(item)
+
+
 def texts_of(node) -> list[str]:
     """Every ``text``, ``title`` and ``value`` string in a card, depth first (what a reader sees)."""
     found = []
