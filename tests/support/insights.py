@@ -53,3 +53,22 @@ def without(insights: Insights, *sources: str, outcome: Outcome | None = None) -
 def with_insights(digest: Digest, insights: Insights | None) -> Digest:
     """The digest as it is kept once its insights were fetched."""
     return replace(digest, meeting_id=insights.meeting_id if insights else None, insights=insights)
+
+
+def huge_insights(meeting_id: str = "M1_I_1", people: int = 2000) -> Insights:
+    """Far more than a card holds: a 400-line note, 300 action items, ``people`` speakers and 500 no-shows."""
+    from bot.meetings import Invitee, MeetingSummary, Recording, Speaker, Speakers
+
+    note = "\n".join(f"• Point {n}: <@all> **decided** [x](http://evil.example) by ann{n}@example.com"
+                     for n in range(400))
+    items = tuple(f"Owner {n} <b>to</b> follow up with bo{n}@example.com" for n in range(300))
+    weights = [people - n for n in range(people)]
+    total = sum(weights) * 1000
+    speakers = tuple(Speaker(f"Speaker {n} ⟪", f"s{n}@example.com", w * 1000, w * 1000 / total, w)
+                     for n, w in enumerate(weights))
+    absent = tuple(Invitee(f"gone{n}@example.com", f"Gone {n} ⟪") for n in range(500))
+    recording = Recording("r1", meeting_id, "Huge", "https://example.webex.com/recordingservice/play/r1", None,
+                          5400, None, None, None, "available")
+    return Insights(meeting_id, MeetingSummary("s1", meeting_id, "available", note, items),
+                    Speakers("t1", speakers, total), (recording,), absent + (Invitee("x@example.com", "X"),),
+                    absent, 501, tuple(Outcome(s, OK) for s in ("summary", "speakers", "recording", "invitees")))
