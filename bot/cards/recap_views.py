@@ -34,7 +34,7 @@ def header(recap: Recap, tz: ZoneInfo, tz_name: str, kicker: str, style: Style) 
 
     ``where`` is the meeting number and site, ``link`` the meeting's own page ("Open in Webex"; a group
     may see it, it is not anyone's address). ``recording`` is the slot for the recording's playback
-    link, which the insights issue fills; it is None until then.
+    link: the summary puts it there when no Recording button fits (``bot.cards.summary_view``).
     """
     text = text_fn(recap)
     host = text(recap.host_name, style.name) or "unknown"
