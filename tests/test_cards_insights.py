@@ -244,3 +244,16 @@ def test_a_group_card_never_shows_a_speakers_talk_time_nor_a_no_shows_name(diges
                 assert f"{duration(s.talk_ms // 1000)} · {percent(100 * s.share)}" not in text
             if privacy == "counts":
                 assert WORDS not in text, view
+
+
+@pytest.mark.parametrize("audience, privacy", AUDIENCES)
+def test_the_markdown_fallbacks_carry_the_same_insights_without_backticks(digest, insights, audience, privacy):
+    summary, notes, speakers = (render(v, digest, audience, privacy).markdown for v in INSIGHT_VIEWS)
+    assert "`" not in summary + notes + speakers
+    assert "**Who spoke:** 5 speakers · " in summary and "invited, never came" in summary
+    playback = f"[Recording]({insights.recording.playback_url})"
+    assert (playback in summary and playback in notes) == (privacy == "names")  # a fallback has no buttons
+    first = insights.speakers.speakers[0]
+    assert (f"- **{first.name}** {duration(first.talk_ms // 1000)}" in speakers) == (audience == "direct")
+    assert ("**Action items:**" in summary and "**Action items:**" in notes) == (privacy == "names")
+    assert ("Never came: " in summary) == (audience == "direct")
