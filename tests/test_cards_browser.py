@@ -92,7 +92,7 @@ def rendered(card_renderer_session: CardRenderer, card_output_dir: Path) -> dict
 
 
 def test_every_card_kind_is_covered(rendered):
-    assert set(cards.VIEWS) == {"summary", "attendance", "polls", "qa", "chats"}
+    assert set(cards.VIEWS) == {"summary", "attendance", "polls", "qa", "chats", "notes", "speakers"}
     assert set(cards.KINDS) == {"help", "error", "archives", "refusal", "subscription"}
     assert sorted(rendered) == sorted(VIEW_NAMES + COMMAND_NAMES)
 

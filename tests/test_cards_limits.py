@@ -12,9 +12,11 @@ import pytest
 from bot.cards import card_size, validate_card
 from bot.cards import render as cards
 from bot.config import Settings
+from bot.digest import digest_of
 from bot.errors import CardError
 from bot.meetings import parse_archive
 from bot.sandbox.generator import generate_archive
+from tests.support.insights import huge_insights, with_insights
 
 WEBEX_TEXT_LIMIT = 7_439
 
@@ -36,8 +38,10 @@ def submit(n):
 
 @functools.cache
 def huge_archive():
-    """2,000 people, 10,000 chat lines, 50 polls, 1,000 questions, with hostile text (the sandbox generator)."""
-    return parse_archive(generate_archive(seed=11, participants=2000, chats=10000, polls=50, questions=1000))
+    """2,000 people, 10,000 chat lines, 50 polls, 1,000 questions, with hostile text (the sandbox generator),
+    and insights far too long for a card (a 400-line note, 300 action items, 2,000 speakers, 500 no-shows)."""
+    archive = parse_archive(generate_archive(seed=11, participants=2000, chats=10000, polls=50, questions=1000))
+    return with_insights(digest_of(archive), huge_insights())
 
 
 # --- validate_card ---------------------------------------------------------------------------------
@@ -89,6 +93,11 @@ def test_huge_archive_fits_the_default_budget_and_says_what_was_cut(view, audien
     where = "use **export**" + (" in a 1:1 space" if audience == "group" else "")
     if view == "summary":
         assert "more questions — see Polls" in shown
+        assert "more — see Notes" in shown and ("more — see Speakers" in shown) == (audience == "direct")
+    elif view == "notes":  # the AI summary lives in Webex: the rest is there, no export holds it
+        assert "more — the rest is in Webex" in shown and "more — the rest is in Webex" in result.markdown
+    elif view == "speakers" and audience == "group":  # counts only: no list to cut
+        assert "Talk time per person is shown only in a 1:1 space." in shown and "Speaker 1 " not in shown
     elif view == "chats":  # the most recent messages, and how many came before them
         kind = "messages" if audience == "direct" else "public messages"
         assert re.search(rf"Showing the last \d+ of [\d,]+ {kind} — {re.escape(where)} for all", shown), view

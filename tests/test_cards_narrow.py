@@ -21,6 +21,7 @@ from bot.digest import digest_of, with_meeting
 from bot.meetings import parse_archive, parse_archive_summary, parse_meeting, parse_meeting_chat
 from bot.sandbox.generator import generate_archive, generate_archive_summaries, generate_meeting_chats
 from tests.support.browser import CARD_OUTPUT_DIR, RENDERER_DIR, serve_directory, watch_page
+from tests.support.insights import generated_insights, with_insights, without
 
 pytest_plugins = ["tests.support.browser"]
 pytestmark = pytest.mark.browser
@@ -123,6 +124,7 @@ def _cards() -> dict[str, dict]:
     found["archives"] = cards.render_card("archives", archives=summaries, timezone="Europe/Berlin").content
     found["archives-empty"] = cards.render_card("archives", archives=[], timezone="Europe/Berlin").content
     found.update(_picker_and_chat_cards())
+    found.update(_insight_cards())
     found["error"] = cards.render_card(
         "error", title="Webex refused the request", what_happened="Webex said the span is longer than 30 days.",
         what_to_do="Ask for 30 days or fewer, like `archives 2026-11-01 2026-11-20`.",  # a command: shown in bold
@@ -131,6 +133,30 @@ def _cards() -> dict[str, dict]:
         {"id": n, "kind": ("host", "site", "all")[n % 3], "value": f"host{n}@example.com"} for n in range(6)]).content
     found["subscriptions-empty"] = cards.render_card("subscription", action="list", subscriptions=[]).content
     return found
+
+
+def _insight_cards() -> dict[str, dict]:
+    """The summary with insights, notes and speakers for every audience; one with sources missing; an automatic one."""
+    raw = generate_archive(seed=11, participants=60, chats=120, polls=3, questions=12)
+    insights = generated_insights(raw)
+    digest = with_insights(digest_of(_archives()["gen"]), insights)
+    found = {}
+    for view in ("summary", "notes", "speakers"):
+        for audience, privacy in (("direct", "names"), ("group", "names"), ("group", "counts")):
+            found[f"insights-{view}-{audience}-{privacy}"] = cards.render_view(
+                view, digest, audience=audience, privacy=privacy, timezone="Europe/Berlin").content
+    partial = with_insights(digest, without(insights, "summary", "recording"))
+    found["insights-summary-missing"] = cards.render_view("summary", partial, audience="direct",
+                                                          timezone="Europe/Berlin").content
+    automatic = {"kind": "host", "value": "alice@example.com", "id": 12}
+    found["insights-auto-recap"] = cards.render_view("summary", digest, audience="direct", timezone="Europe/Berlin",
+                                                     automatic=automatic).content
+    return found
+
+
+INSIGHT_NAMES = [f"insights-{v}-{a}" for v in ("summary", "notes", "speakers")
+                 for a in ("direct-names", "group-names", "group-counts")] + ["insights-summary-missing",
+                                                                             "insights-auto-recap"]
 
 
 def _picker_and_chat_cards() -> dict[str, dict]:
@@ -185,7 +211,7 @@ NAMES = [f"{v}-{s}-{a}" for v in cards.VIEWS for s in ("doc", "gen", "empty") fo
     "auto-recap", "auto-recap-linked", "attendance-gen-direct-name", "attendance-gen-direct-join", "archives",
     "archives-empty", "archives-buttons", "chats-meeting-direct", "error", "subscriptions", "subscriptions-empty",
     "auto-recap-direct", "summary-counts", "attendance-counts", "chats-counts", "unsubscribe-confirm",
-    "subscriptions-few"]
+    "subscriptions-few"] + INSIGHT_NAMES
 
 
 @pytest.mark.parametrize("width", WIDTHS)

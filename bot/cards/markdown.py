@@ -23,6 +23,12 @@ def _header(h: dict) -> list[str]:
     return lines + ([where] if where else []) + _optional(h.get("withheld"))
 
 
+def _linked(c: dict) -> dict:
+    """The card's header, with the Recording button's link in it (a fallback has no buttons)."""
+    urls = [b["url"] for a in c.get("actions") or () for b in [a, *(a.get("more") or ())] if b.get("url")]
+    return {**c["header"], "recording": c["header"].get("recording") or (urls[0] if urls else None)}
+
+
 def _question(q: dict) -> list[str]:
     lines = [f"**{q['intro']}**"] if q.get("intro") else []
     lines.append(f"**{q['label']}: {q['text']}** ({q['meta']})")
@@ -40,10 +46,28 @@ def _optional(*values: str | None) -> list[str]:
     return [v for v in values if v]
 
 
+def _speaker(s: dict, details: bool = False) -> str:
+    return f"- **{s['name']}** {s['figures']} {s['bar_short']}" + (f" · {s['snippets']}" if details else "")
+
+
+def _insights(i: dict | None) -> list[str]:
+    """The summary's insights: the whole shortened note, action items, who spoke, the 1:1's unavailable line."""
+    if not i:
+        return []
+    lines = ["**Summary:** " + " ".join(i["note"] + i["rest"])] if i["note"] else []
+    lines += _optional(i["rest_more"], i["withheld"])
+    items = i["action_items"]
+    lines += (["**Action items:**"] + [f"- {x}" for x in items] + _optional(i["action_items_more"])) if items else []
+    lines += ([f"**Who spoke:** {i['talk']}"] + [_speaker(s) for s in i["speakers"]]
+              + _optional(i["speakers_more"])) if i["talk"] else []
+    return lines + _optional(i["unavailable"])
+
+
 def summary(c: dict) -> list[str]:
     """Recap: one line per section."""
-    lines = _header(c["header"]) + ["", f"**Attendance:** {_tiles(c['attendance'])}",
-                                    f"**Polls:** {c['polls']['line']}"]
+    insights = _insights(c.get("insights"))
+    lines = _header(_linked(c)) + [""] + insights + [f"**Attendance:** {_tiles(c['attendance'])}"]
+    lines += _optional(c["insights"] and c["insights"]["no_shows"]) + [f"**Polls:** {c['polls']['line']}"]
     for q in c["polls"]["questions"]:
         lines += _question(q)
     lines += _optional(c["polls"]["more"])
@@ -94,6 +118,20 @@ def chats(c: dict) -> list[str]:
     lines += [c["source"]] + _optional(c["note"]) + [""] + _optional(c["window"])
     # A message's further lines stay inside its list item (indented), as the card keeps them.
     return lines + [f"- {line['meta']}: " + line["text"].replace("\n\n", "\n  ") for line in c["lines"]]
+
+
+def notes(c: dict) -> list[str]:
+    """AI summary: the note, then every action item."""
+    lines = _header(_linked(c)) + [""] + c["note"] + _optional(c["note_more"])
+    if c["items"]:
+        lines += ["", "**Action items:**"] + [f"- {x}" for x in c["items"]] + _optional(c["items_more"])
+    return lines + _optional(c["empty"], c["unavailable"])
+
+
+def speakers(c: dict) -> list[str]:
+    """Speakers: the totals, then one line per speaker (1:1 only)."""
+    lines = _header(_linked(c)) + [""] + _optional(_tiles(c["tiles"]), c["note"])
+    return lines + [_speaker(s, True) for s in c["rows"]] + _optional(c["more"], c["unavailable"])
 
 
 def archives(c: dict) -> list[str]:

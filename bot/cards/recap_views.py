@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-import bot.cards.automatic as automatic_words
 import bot.cards.format as fmt
-from bot.cards.actions import MAX_ACTIONS, ROW_BUTTONS, view_actions
-from bot.cards.poll_views import poll_line, poll_questions
+from bot.cards.actions import view_actions  # noqa: F401 (the detail views take it from here)
 from bot.cards.style import Style, text_fn
 from bot.summaries import Recap
 
@@ -36,7 +34,7 @@ def header(recap: Recap, tz: ZoneInfo, tz_name: str, kicker: str, style: Style) 
 
     ``where`` is the meeting number and site, ``link`` the meeting's own page ("Open in Webex"; a group
     may see it, it is not anyone's address). ``recording`` is the slot for the recording's playback
-    link, which the insights issue fills; it is None until then.
+    link: the summary puts it there when no Recording button fits (``bot.cards.summary_view``).
     """
     text = text_fn(recap)
     host = text(recap.host_name, style.name) or "unknown"
@@ -109,21 +107,6 @@ def chat_line_summary(recap: Recap, tz: ZoneInfo, style: Style) -> str:
     if not senders:
         return times
     return f"{times} · most active{'' if recap.audience == 'direct' else ' in public'}: {senders}"
-
-
-def summary(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 2, compact: bool = False, automatic=None) -> dict:
-    """The recap card: header, attendance, polls, Q&A, chat, buttons to the detail views (``automatic``: see render)."""
-    style, counts = Style.pick(compact), {"polls": len(recap.polls), "qa": recap.qa.total, "chats": recap.chats.total}
-    questions, hidden = poll_questions(recap, limit, style, details=False)
-    actions = view_actions(recap, ["attendance", *(v for v, n in counts.items() if n)], export="attendance")
-    return {  # one way for an empty section: a line saying so, and no button leading to an empty view
-        "header": header(recap, tz, tz_name, "Meeting recap", style),
-        "attendance": attendance_tiles(recap),
-        "polls": {"line": poll_line(recap), "questions": questions,
-                  "more": f"\\+ {fmt.counted(hidden, 'more question')} — see Polls" if hidden else None},
-        "qa": {"tiles": qa_tiles(recap), "hidden": hidden_note(recap.qa.hidden, "question"), "empty": not counts["qa"]},
-        "chat": {"tiles": chat_tiles(recap), "line": chat_line_summary(recap, tz, style), "empty": not counts["chats"]},
-        **automatic_words.parts(automatic, recap.audience, actions, row=ROW_BUTTONS, most=MAX_ACTIONS)}
 
 
 def hidden_note(hidden: int, noun: str) -> str | None:

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 import bot.cards.detail_views as detail_views
+import bot.cards.insight_views as insight_views
 import bot.cards.markdown as markdown
-import bot.cards.recap_views as recap_views
 import bot.cards.reply_views as reply_views
+import bot.cards.summary_view as summary_view
 from bot.cards.checks import card_size, check_limits, validate_card
 from bot.cards.format import zone
 from bot.digest import ChatTally, Digest
@@ -48,11 +49,13 @@ class _Kind:
 
 
 VIEWS = {
-    "summary": _Kind(recap_views.summary, markdown.summary, 2),
+    "summary": _Kind(summary_view.summary, markdown.summary, 2),
     "attendance": _Kind(detail_views.attendance, markdown.attendance, 40),
     "polls": _Kind(detail_views.polls, markdown.polls, 10),
     "qa": _Kind(detail_views.qa, markdown.qa, 20),
     "chats": _Kind(detail_views.chats, markdown.chats, 40),
+    "notes": _Kind(insight_views.notes, markdown.notes, 60),
+    "speakers": _Kind(insight_views.speakers, markdown.speakers, 40),
 }
 KINDS = {
     "help": _Kind(reply_views.help_card, markdown.help, 0),
@@ -127,7 +130,7 @@ def _fallback(spec: _Kind, build: Callable[..., dict], limit: int, compact: bool
 def render_view(view: str, meeting: Digest | Archive, *, audience: str, timezone: str,
                 budget_bytes: int = DEFAULT_BUDGET, chats: ChatTally | Iterable[MeetingChat] | None = None,
                 privacy: str = "names", automatic: dict | None = None, sort: str | None = None) -> Card:
-    """One view (summary, attendance, polls, qa, chats) of a meeting's digest for a group space or a 1:1.
+    """One view (summary, attendance, polls, qa, chats, notes, speakers) of a digest, for a group space or a 1:1.
 
     ``privacy`` is a group space's level (``names`` or ``counts``). An automatic recap's summary gets
     ``automatic``: the subscription that sent it (``kind``, ``value``, ``id``), for its "Sent because" line

@@ -35,7 +35,8 @@ from bot.errors import UsageError
 
 ALIASES = {"?": "help", "commands": "help", "archive": "archives", "list": "archives",
            "q&a": "qa", "questions": "qa", "chat": "chats", "tz": "timezone", "attendees": "attendance",
-           "subscription": "subscriptions", "follow": "subscribe", "unfollow": "unsubscribe"}
+           "subscription": "subscriptions", "follow": "subscribe", "unfollow": "unsubscribe",
+           "note": "notes", "summaries": "notes", "speaker": "speakers", "talk": "speakers"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,10 @@ COMMANDS: Mapping[str, CommandSpec] = {spec.name: spec for spec in (
                 one_archive),
     CommandSpec("qa", "qa <archiveId>", "questions asked and their answers", f"qa {EXAMPLE_ARCHIVE}",
                 one_archive),
+    CommandSpec("notes", "notes <archiveId>", "the AI summary whole: its note and every action item",
+                f"notes {EXAMPLE_ARCHIVE}", one_archive),
+    CommandSpec("speakers", "speakers <archiveId>", "who spoke and for how long (per person in a 1:1 only)",
+                f"speakers {EXAMPLE_ARCHIVE}", one_archive),
     CommandSpec("chats", "chats <meetingId>", "the chat of an ended meeting instance (or of an archive)",
                 f"chats {EXAMPLE_INSTANCE}", archive_or_meeting),
     CommandSpec("export", "export <archiveId> [csv|json] [table]",

@@ -124,7 +124,7 @@ def archive_window(command: Command, zone: str, now: datetime) -> tuple[datetime
 
 
 def show_view(ctx: Context, command: Command) -> None:
-    """One view of an archive (summary, attendance, polls, Q&A or its chat), for this space's audience."""
+    """One view of an archive (summary, attendance, polls, Q&A, its chat, AI notes or speakers), for this audience."""
     with ctx.audited(command.name, command.ids):
         digest = ctx.digest(command.archive_id)
     ctx.reply(ctx.view(command.name, digest, sort=command.sort))
@@ -223,6 +223,8 @@ COMMAND_HANDLERS: dict[str, Callable[[Context, Command], None]] = {
     "attendance": show_view,
     "polls": show_view,
     "qa": show_view,
+    "notes": show_view,
+    "speakers": show_view,
     "chats": show_chats,
     "export": export,
     "timezone": set_timezone,

@@ -29,11 +29,13 @@ from bot.digest import (
     reference_span,
 )
 from bot.summaries.emails import EMAIL_HIDDEN, fold, has_email, mask_emails
+from bot.summaries.insights import InsightView, insight_view
 from bot.summaries.privacy import AUDIENCES, COUNTS_ONLY, PRIVACY_LEVELS, UNKNOWN_RECIPIENT, Recap, recap
 
 __all__ = [
     "AUDIENCES", "COUNTS_ONLY", "EMAIL_HIDDEN", "GRACE", "PRIVACY_LEVELS", "UNKNOWN_RECIPIENT", "AnswerStat",
-    "Attendance", "Attendee", "ChatLine", "ChatStats", "PollStat", "QAItem", "QAStats", "QuestionStat", "Recap",
-    "attendance", "chat_line", "chat_stats", "chat_summary", "fold", "has_email", "mask_emails", "meeting_span",
-    "number_shared_names", "people_count", "poll_voters", "polls", "qa", "recap", "reference_span",
+    "Attendance", "Attendee", "ChatLine", "ChatStats", "InsightView", "PollStat", "QAItem", "QAStats", "QuestionStat",
+    "Recap", "attendance", "chat_line", "chat_stats", "chat_summary", "fold", "has_email", "insight_view",
+    "mask_emails", "meeting_span", "number_shared_names", "people_count", "poll_voters", "polls", "qa", "recap",
+    "reference_span",
 ]

@@ -13,7 +13,8 @@ too. Under ``counts`` a group sees numbers only: no attendee, voter, asker, answ
 names, no chat or Q&A text, no short answers typed in polls, no per-person rows at all. What describes
 the meeting itself stays: its title, its host's name (the meeting's, as on its invitation), and the
 poll questions and choices (written by the host; their counts mean nothing without them). A 1:1 space
-always sees everything.
+always sees everything. Insights (AI summary, speakers, recording, no-shows) are filtered in
+``bot.summaries.insights``: a group never sees anyone's talk time nor who did not come.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from bot.digest import (
 )
 from bot.meetings import Archive, MeetingChat
 from bot.summaries.emails import ZERO_WIDTH, mask_emails
+from bot.summaries.insights import InsightView, insight_view
 
 AUDIENCES = ("group", "direct")
 PRIVACY_LEVELS = ("names", "counts")  # what a group space sees: names (the default), or numbers only
@@ -167,6 +169,15 @@ class Recap:
         return replace(full, top_senders=tuple((shown(name), n) for name, n in full.top_senders),
                        lines=tuple(replace(line, sender=shown(line.sender), target=shown(line.target),
                                            text=shown(line.text), sender_email=None) for line in lines))
+
+
+    @cached_property
+    def insights(self) -> InsightView | None:
+        """The AI summary, speakers, recording and no-shows this audience may see; None without insights."""
+        if self.digest.insights is None:
+            return None
+        return insight_view(self.digest.insights, private=self.private, counts_only=self.counts_only,
+                            shown=self._shown)
 
 
 def _recipient(kind: str, target: str) -> str:
