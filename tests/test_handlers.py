@@ -42,7 +42,7 @@ def test_an_unknown_command_gets_help_with_did_you_mean(rig):
 def test_a_malformed_id_is_refused_before_any_call(rig):
     reply = ask(rig, "summary 12345")
     text = card_text(reply)
-    assert "is not an archive id" in text and "_R_" in text
+    assert "is not a meeting's id" in text and "_R_" in text and "_I_" in text
     assert archive_calls(rig) == []
 
 

@@ -12,7 +12,8 @@ from bot.summaries import Recap
 
 # Short titles: at most three buttons in a row must fit a phone-width message column.
 ACTION_TITLES = {"summary": "Recap", "attendance": "People", "polls": "Polls", "qa": "Q&A", "chats": "Chat"}
-TABLE_TITLES = {"attendance": "Attendance", "polls": "Polls", "qa": "Q&A", "chats": "Chat"}
+TABLE_TITLES = {"attendance": "Attendance", "polls": "Polls", "qa": "Q&A", "chats": "Chat", "speakers": "Speakers",
+                "invitees": "Invitees"}
 ROW_BUTTONS = 3  # buttons side by side; the rest go under "More"
 MAX_ACTIONS = 5  # Webex's limit per card, the "More" button and the buttons inside it included
 
@@ -44,8 +45,13 @@ def view_actions(recap: Recap, views: list[str], *, export: str | None) -> list[
 
 
 def exportable(recap: Recap) -> list[str]:
-    """The tables worth exporting: attendance always, the others when the meeting has any."""
-    has = {"attendance": True, "polls": bool(recap.polls), "qa": bool(recap.qa.total), "chats": bool(recap.chats.total)}
+    """The tables worth exporting: attendance always, the others when the meeting has any.
+
+    ``speakers`` and ``invitees`` come from the digest's insights (fetched once), when Webex gave them.
+    """
+    insights = recap.digest.insights
+    has = {"attendance": True, "polls": bool(recap.polls), "qa": bool(recap.qa.total), "chats": bool(recap.chats.total),
+           "speakers": bool(insights and insights.speakers), "invitees": bool(insights and insights.invitees)}
     return [table for table, present in has.items() if present]
 
 
