@@ -70,7 +70,8 @@ def post_insight_table(ctx, digest, table: str) -> None:
                            what_happened=f"{why.line()}. Recap keeps what Webex gave when it first looked.",
                            what_to_do=TODO[why.status] if why.status in TODO else TODO["other"]))
         return
-    name = export_filename({"title": digest.title, "start": digest.start}, "csv", table, timezone=ctx.timezone)
+    start = digest.start.isoformat() if digest.start else None
+    name = export_filename({"title": digest.title, "start": start}, "csv", table, timezone=ctx.timezone)
     ctx.reply_file(name, insight_table(digest.insights, table),
                    markdown=f"Export of the {table} table of **{title}** (archive {literal(digest.archive_id)}).")
 

@@ -9,10 +9,12 @@ archive yet gets a card saying so and what to do. The digest comes with its insi
 from __future__ import annotations
 
 from bot import meetings
+from bot.cards import clean
 from bot.chat.commands import Command
 from bot.context import Context
 from bot.digest import Digest, with_insights
 from bot.meetings import Meeting
+from bot.summaries import mask_emails
 
 
 def archive_of(ctx: Context, command: Command) -> tuple[str, Meeting | None] | None:
@@ -28,7 +30,9 @@ def archive_of(ctx: Context, command: Command) -> tuple[str, Meeting | None] | N
 
 def no_archive_card(ctx: Context, command: Command, meeting: Meeting | None):
     """The card for a meeting instance Webex has no archive of (not recorded, or not published yet)."""
-    title = f"“{meeting.title}”" if meeting and meeting.title else "This meeting"
+    name = clean(meeting.title if meeting else "", 80).replace("`", "'")  # a backtick would turn words bold
+    name = mask_emails(name) if ctx.audience != "direct" else name
+    title = f"“{name}”" if name else "This meeting"
     ended = meeting is not None and meeting.end is not None
     what = (f"{title} has no meeting archive in Webex{' yet' if ended else ''}. Webex makes an archive some "
             "minutes after a meeting ends, and only for meetings whose site keeps meeting reports.")
