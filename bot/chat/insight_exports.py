@@ -66,9 +66,7 @@ def post_insight_table(ctx, digest, table: str) -> None:
     why = missing(digest.insights, table)
     title = literal(digest.title, 80, hide_emails=True) or "the meeting"
     if why is not None:
-        ctx.reply(ctx.card("error", title=f"No {table} table for this meeting",
-                           what_happened=f"{why.line()}. Recap keeps what Webex gave when it first looked.",
-                           what_to_do=TODO[why.status] if why.status in TODO else TODO["other"]))
+        ctx.reply(unavailable_card(ctx, table, why))
         return
     start = digest.start.isoformat() if digest.start else None
     name = export_filename({"title": digest.title, "start": start}, "csv", table, timezone=ctx.timezone)
@@ -76,10 +74,19 @@ def post_insight_table(ctx, digest, table: str) -> None:
                    markdown=f"Export of the {table} table of **{title}** (archive {literal(digest.archive_id)}).")
 
 
+def unavailable_card(ctx, table: str, why: Outcome):
+    """The card for an insight table whose source is unavailable: which source, why, and what to do."""
+    return ctx.card("error", title=f"No {table} table for this meeting",
+                    what_happened=f"{why.line()}. Recap keeps what Webex gave when it first looked.",
+                    what_to_do=TODO.get(why.status, TODO["other"]))
+
+
 TODO = {
     "not_ready": "Webex publishes it some minutes after the meeting: type the export command again in 10 minutes.",
     "retry_later": "Webex asked to wait: type the export command again in 10 minutes.",
-    "no_credential": "Ask the operator of Recap to configure the credential named above (README, Insight sources).",
-    "forbidden": "Ask the operator of Recap to grant the scope named above (README, Insight sources).",
+    "no_credential": "Ask the operator of Recap to configure the credential named above (README, Insight sources); "
+                     "meetings recapped after that will have it.",
+    "forbidden": "Ask the operator of Recap to grant the scope named above (README, Insight sources); meetings "
+                 "recapped after that will have it.",
     "other": "The other tables are there: `export <id> csv attendance`, or JSON for everything.",
 }

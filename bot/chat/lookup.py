@@ -36,8 +36,9 @@ def no_archive_card(ctx: Context, command: Command, meeting: Meeting | None):
     ended = meeting is not None and meeting.end is not None
     what = (f"{title} has no meeting archive in Webex{' yet' if ended else ''}. Webex makes an archive some "
             "minutes after a meeting ends, and only for meetings whose site keeps meeting reports.")
-    todo = (f"Try again in about 15 minutes, or pick the meeting in `archives`. Its chat is in "
-            f"`chats {command.meeting_id}`.")
+    # The id is not repeated: a phone would break it over two lines, and it is in the message just sent.
+    todo = ("Try again in about 15 minutes, or pick the meeting in `archives`. Its post-meeting chat may be "
+            "there already: `chats` with the same id.")
     return ctx.card("error", title="No archive for this meeting", what_happened=what, what_to_do=todo)
 
 
