@@ -165,6 +165,21 @@ def test_each_source_refused_still_gives_the_card_and_says_why(rig, mode, status
         assert "meeting:admin_schedule_read" in insights.outcome("invitees").reason
 
 
+@pytest.mark.parametrize("status, outcome", [(403, "forbidden"), (503, "retry_later")])
+def test_a_refused_instance_look_up_still_gives_the_card_and_says_why(rig, status, outcome):
+    rig.emulator.inject_fault(status, path_prefix="meetings", count=1)  # the archive → instance search
+    text = card_text(ask(rig, f"summary {EXAMPLE_ARCHIVE}"))
+    assert "Marcos Alonso's Personal Room" in text and "Attendance" in text
+    insights = stored(rig, EXAMPLE_ARCHIVE).insights
+    assert [o.status for o in insights.outcomes] == [outcome] * 4 and insight_calls(rig) == []
+    if status == 403:
+        assert "meeting:admin_schedule_read" in insights.outcome("recording").reason
+    else:  # Webex asked to wait: a command typed 10 minutes later looks again, and finds them
+        age_digest(rig, EXAMPLE_ARCHIVE, 11)
+        ask(rig, f"polls {EXAMPLE_ARCHIVE}")
+        assert not stored(rig, EXAMPLE_ARCHIVE).insights.pending and insight_calls(rig)
+
+
 # --- exports --------------------------------------------------------------------------------
 
 def test_the_speakers_and_invitees_tables_come_from_the_digest(rig):

@@ -21,10 +21,10 @@ from datetime import UTC, datetime, timedelta
 from bot import meetings
 from bot.digest.codec import encode
 from bot.digest.model import FORMAT_VERSION, Digest, with_meeting
-from bot.errors import WebexError
+from bot.errors import WebexAuthError, WebexError
 from bot.meetings import Insights, Meeting, Outcome
 from bot.meetings.insights_api import Credentials
-from bot.meetings.outcomes import NOT_FOUND, NOT_READY
+from bot.meetings.outcomes import FORBIDDEN, NOT_FOUND, NOT_READY, failure
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
@@ -38,11 +38,10 @@ def with_insights(store: Store, clients: Credentials, digest: Digest, *, meeting
     if digest.insights is not None and not (refresh and digest.insights.pending
                                             and _stored_before(store, digest, (now or _now()) - after)):
         return digest
-    meeting = meeting or find_instance(clients, digest)
-    if meeting is None:
-        if digest.insights is not None:  # still no instance: keep what was stored, do not store again
-            return digest
-        insights = unreachable(digest, now)
+    found = meeting or find_instance(clients, digest)
+    meeting = found if isinstance(found, Meeting) else None
+    if meeting is None:  # stored too, so the next try waits for the next refresh like any other
+        insights = unreachable(digest, now, found if isinstance(found, Outcome) else None)
     elif digest.insights is not None:
         insights = refresh_pending(clients, meeting, digest, now=now)
         digest = with_meeting(digest, meeting)
@@ -54,8 +53,12 @@ def with_insights(store: Store, clients: Credentials, digest: Digest, *, meeting
     return known
 
 
-def find_instance(clients: Credentials, digest: Digest) -> Meeting | None:
-    """The digest's ended meeting instance (by its ``meeting_id``, else matched to the archive), or None."""
+def find_instance(clients: Credentials, digest: Digest) -> Meeting | Outcome | None:
+    """The digest's ended meeting instance (by its ``meeting_id``, else matched to the archive).
+
+    None when no instance matches (or there is no admin credential); an ``Outcome`` (its ``source`` is "")
+    saying why when Webex refused or failed the look-up.
+    """
     if clients.admin is None:
         return None
     try:
@@ -64,18 +67,25 @@ def find_instance(clients: Credentials, digest: Digest) -> Meeting | None:
         return meetings.instance_for_archive(clients.admin, digest)
     except WebexError as exc:  # the insights are optional: the view comes without them
         log.info("no meeting instance for archive %s (%s)", digest.archive_id, type(exc).__name__)
-        return None
+        if isinstance(exc, WebexAuthError) and exc.status != 401:
+            return Outcome("", FORBIDDEN, "the admin credential may not list meetings (meeting:admin_schedule_read)")
+        return failure("", "admin", exc)
 
 
-def unreachable(digest: Digest, now: datetime | None = None) -> Insights:
-    """Insights with every source unavailable because the meeting instance was not found.
+def unreachable(digest: Digest, now: datetime | None = None, why: Outcome | None = None) -> Insights:
+    """Insights with every source unavailable because the meeting instance was not found (``why``, if known).
 
     Soon after the meeting's end (``meetings.LATE_WINDOW``) Webex may not list the instance yet: the sources
-    are then ``not_ready`` (pending), so a later typed command tries again.
+    are then ``not_ready`` (pending), so a later typed command tries again; so they are when Webex asked to wait.
     """
     ended = digest.end
     soon = ended is not None and (now or _now()) - ended < meetings.LATE_WINDOW
-    status, reason = (NOT_READY, "not ready yet") if soon else (NOT_FOUND, NO_INSTANCE)
+    if why is not None and why.status != NOT_FOUND:
+        status, reason = why.status, why.reason
+    elif soon:
+        status, reason = NOT_READY, "not ready yet"
+    else:
+        status, reason = NOT_FOUND, NO_INSTANCE
     return Insights("", None, None, (), None, None, None,
                     tuple(Outcome(source, status, reason) for source in meetings.SOURCES))
 
