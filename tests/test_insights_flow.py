@@ -174,6 +174,10 @@ def test_a_refused_instance_look_up_still_gives_the_card_and_says_why(rig, statu
     assert [o.status for o in insights.outcomes] == [outcome] * 4 and insight_calls(rig) == []
     if status == 403:
         assert "meeting:admin_schedule_read" in insights.outcome("recording").reason
+        ask(rig, f"polls {EXAMPLE_ARCHIVE}")  # nothing pending: not asked again
+        assert insight_calls(rig) == []
+        ask(rig, f"polls {rig.emulator.archive_meetings[EXAMPLE_ARCHIVE]}")  # the instance given: now it is known
+        assert insight_calls(rig) and not stored(rig, EXAMPLE_ARCHIVE).insights.unavailable
     else:  # Webex asked to wait: a command typed 10 minutes later looks again, and finds them
         age_digest(rig, EXAMPLE_ARCHIVE, 11)
         ask(rig, f"polls {EXAMPLE_ARCHIVE}")

@@ -35,8 +35,7 @@ NO_INSTANCE = "Recap could not find this archive's meeting instance in Webex"
 def with_insights(store: Store, clients: Credentials, digest: Digest, *, meeting: Meeting | None = None,
                   refresh: bool = False, after: timedelta = REFRESH_AFTER, now: datetime | None = None) -> Digest:
     """The digest with its insights: the stored ones, else fetched once (and stored); see the module docstring."""
-    if digest.insights is not None and not (refresh and digest.insights.pending
-                                            and _stored_before(store, digest, (now or _now()) - after)):
+    if not _to_fetch(store, digest, meeting, refresh=refresh, before=(now or _now()) - after):
         return digest
     found = meeting or find_instance(clients, digest)
     meeting = found if isinstance(found, Meeting) else None
@@ -128,6 +127,14 @@ def _fetch_one(clients: Credentials, meeting: Meeting, source: str, timing: dict
 
 def _value(got: dict, source: str, old):
     return got[source].value if source in got and got[source].outcome.available else old
+
+
+def _to_fetch(store: Store, digest: Digest, meeting: Meeting | None, *, refresh: bool, before: datetime) -> bool:
+    """Whether to ask Webex: no insights yet; an instance now known where none was found; or a due refresh."""
+    old = digest.insights
+    if old is None or (meeting is not None and not old.meeting_id):
+        return True
+    return refresh and old.pending and _stored_before(store, digest, before)
 
 
 def _stored_before(store: Store, digest: Digest, moment: datetime) -> bool:
