@@ -11,9 +11,11 @@ import csv
 import io
 import json
 
-from bot.cards import literal
+from bot.cards import Card, literal
 from bot.chat.export_stream import neutralise
 from bot.chat.exports import export_filename
+from bot.context import Context
+from bot.digest import Digest
 from bot.meetings import Insights, Outcome, insights_to_json
 
 INSIGHT_TABLES = {"speakers": "speakers", "invitees": "invitees"}  # table → the insight source it needs
@@ -61,7 +63,7 @@ def insights_json(insights: Insights | None) -> bytes:
     return json.dumps(insights_to_json(insights) if insights is not None else None, ensure_ascii=False).encode()
 
 
-def post_insight_table(ctx, digest, table: str) -> None:
+def post_insight_table(ctx: Context, digest: Digest, table: str) -> None:
     """Post the ``speakers`` or ``invitees`` CSV of a digest, or a card naming why that source is unavailable."""
     why = missing(digest.insights, table)
     title = literal(digest.title, 80, hide_emails=True) or "the meeting"
@@ -74,7 +76,7 @@ def post_insight_table(ctx, digest, table: str) -> None:
                    markdown=f"Export of the {table} table of **{title}** (archive {literal(digest.archive_id)}).")
 
 
-def unavailable_card(ctx, table: str, why: Outcome):
+def unavailable_card(ctx: Context, table: str, why: Outcome) -> Card:
     """The card for an insight table whose source is unavailable: which source, why, and what to do."""
     return ctx.card("error", title=f"No {table} table for this meeting",
                     what_happened=f"{why.line()}. Recap keeps what Webex gave when it first looked.",

@@ -9,7 +9,7 @@ archive yet gets a card saying so and what to do. The digest comes with its insi
 from __future__ import annotations
 
 from bot import meetings
-from bot.cards import clean
+from bot.cards import Card, clean
 from bot.chat.commands import Command
 from bot.context import Context
 from bot.digest import Digest, with_insights
@@ -28,7 +28,7 @@ def archive_of(ctx: Context, command: Command) -> tuple[str, Meeting | None] | N
     return None
 
 
-def no_archive_card(ctx: Context, command: Command, meeting: Meeting | None):
+def no_archive_card(ctx: Context, command: Command, meeting: Meeting | None) -> Card:
     """The card for a meeting instance Webex has no archive of (not recorded, or not published yet)."""
     name = clean(meeting.title if meeting else "", 80).replace("`", "'")  # a backtick would turn words bold
     name = mask_emails(name) if ctx.audience != "direct" else name
