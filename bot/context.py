@@ -88,6 +88,7 @@ class Context:
     scheduler: Scheduler | None = field(default=None, repr=False)
     on_post: Callable[[], None] | None = field(default=None, repr=False)  # told before each post (job ledger)
     progress: dict = field(default_factory=dict, repr=False)  # what earlier attempts of this job got done
+    typed: bool = False  # the command was typed (not a card button): it may refresh pending insights
 
     def about(self, **where) -> Context:
         """The same job, now knowing more of who asked and where (``room_id``, ``room_type``, ``thread_id``, …)."""

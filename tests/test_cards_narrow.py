@@ -12,13 +12,18 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from bot.cards import render as cards
+from bot.chat.commands import Command
+from bot.chat.insight_exports import unavailable_card
+from bot.chat.lookup import no_archive_card
 from bot.chat.picker import PickerRow
 from bot.digest import digest_of, with_meeting
-from bot.meetings import parse_archive, parse_archive_summary, parse_meeting, parse_meeting_chat
+from bot.meetings import Outcome, parse_archive, parse_archive_summary, parse_meeting, parse_meeting_chat
+from bot.meetings.outcomes import REFUSALS
 from bot.sandbox.generator import generate_archive, generate_archive_summaries, generate_meeting_chats
 from tests.support.browser import CARD_OUTPUT_DIR, RENDERER_DIR, serve_directory, watch_page
 from tests.support.insights import generated_insights, with_insights, without
@@ -129,6 +134,7 @@ def _cards() -> dict[str, dict]:
         "error", title="Webex refused the request", what_happened="Webex said the span is longer than 30 days.",
         what_to_do="Ask for 30 days or fewer, like `archives 2026-11-01 2026-11-20`.",  # a command: shown in bold
         tracking_id="ROUTER_1234ABCD-5678").content
+    found.update(_flow_cards())
     found["subscriptions"] = cards.render_card("subscription", action="list", subscriptions=[
         {"id": n, "kind": ("host", "site", "all")[n % 3], "value": f"host{n}@example.com"} for n in range(6)]).content
     found["subscriptions-empty"] = cards.render_card("subscription", action="list", subscriptions=[]).content
@@ -157,6 +163,17 @@ def _insight_cards() -> dict[str, dict]:
 INSIGHT_NAMES = [f"insights-{v}-{a}" for v in ("summary", "notes", "speakers")
                  for a in ("direct-names", "group-names", "group-counts")] + ["insights-summary-missing",
                                                                              "insights-auto-recap"]
+
+
+def _flow_cards() -> dict[str, dict]:
+    """Issue 13's answers: a meeting instance with no archive yet, and an export whose insight source is refused."""
+    stand_in = SimpleNamespace(audience="group", card=lambda kind, **context: cards.render_card(kind, **context))
+    meeting = parse_meeting({"id": "M1_I_1", "title": "Quarterly all-hands 📣 with the whole engineering organisation",
+                             "end": "2026-12-05T09:00:00Z"})
+    asked = Command("summary", meeting_id="0ed74a1c0551494fb7a04e2881bf50ae_I_166022169160077044")
+    refused = Outcome("speakers", "forbidden", REFUSALS[("speakers", "compliance")])
+    return {"no-archive": no_archive_card(stand_in, asked, meeting).content,
+            "export-unavailable": unavailable_card(stand_in, "speakers", refused).content}
 
 
 def _picker_and_chat_cards() -> dict[str, dict]:
@@ -211,7 +228,7 @@ NAMES = [f"{v}-{s}-{a}" for v in cards.VIEWS for s in ("doc", "gen", "empty") fo
     "auto-recap", "auto-recap-linked", "attendance-gen-direct-name", "attendance-gen-direct-join", "archives",
     "archives-empty", "archives-buttons", "chats-meeting-direct", "error", "subscriptions", "subscriptions-empty",
     "auto-recap-direct", "summary-counts", "attendance-counts", "chats-counts", "unsubscribe-confirm",
-    "subscriptions-few"] + INSIGHT_NAMES
+    "subscriptions-few", "no-archive", "export-unavailable"] + INSIGHT_NAMES
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -130,7 +130,8 @@ def test_a_button_is_answered_from_the_digest_without_fetching_the_archive(rig):
     rig.emulator.clear_log()
     answered = len(rig.replies())
     # Q&A and Chat are chosen in the 1:1 card's "More" (beside the export), then shown.
-    for title, inputs in (("Polls", {}), ("People", {}), ("Show", {"table": "qa"}), ("Show", {"table": "chats"})):
+    for title, inputs in (("Show", {"table": "polls"}), ("Show", {"table": "attendance"}), ("Show", {"table": "qa"}),
+                          ("Show", {"table": "chats"})):
         rig.press(summary["id"], title, inputs=inputs)
         rig.run_jobs()
     views = rig.replies()[answered:]

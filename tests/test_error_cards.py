@@ -44,7 +44,7 @@ def shown(reply) -> str:
 
 
 BAD_INPUTS = [
-    "summary", "summary 12345", f"summary {INSTANCE}", f"summary {A} {A}", "summary `x`", "polls <archiveId>",
+    "summary", "summary 12345", f"summary {INSTANCE} {A}", f"summary {A} {A}", "summary `x`", "polls <archiveId>",
     "chats", "chats 12345", f"export {A} xml", f"export {A} csv json", "export",
     "archives yesterday", "archives 2026-13-01", "archives 2026-02-30", "archives 2020-01-01 2020-12-31",
     "archives 2026-11-20 2026-11-01", "archives 2020-01-01", "archives 2099-01-01", "archives 1 2 3",
@@ -72,7 +72,7 @@ def test_a_usage_card_says_what_happened_and_what_to_type_in_bold(rig):
     card = card_of(ask(rig, "summary 12345"))
     texts = json.dumps(card, ensure_ascii=False)
     assert "How to use “summary”" in texts
-    assert "“12345” is not an archive id" in texts
+    assert "“12345” is not a meeting's id" in texts
     assert "Type **summary \\\\<archiveId\\\\>**, for example **summary 4E3254897D3A2E24E05386CA24AD93A6\\\\_R" in texts
 
 

@@ -42,7 +42,7 @@ def test_an_unknown_command_gets_help_with_did_you_mean(rig):
 def test_a_malformed_id_is_refused_before_any_call(rig):
     reply = ask(rig, "summary 12345")
     text = card_text(reply)
-    assert "is not an archive id" in text and "_R_" in text
+    assert "is not a meeting's id" in text and "_R_" in text and "_I_" in text
     assert archive_calls(rig) == []
 
 
@@ -77,7 +77,7 @@ def test_a_card_button_opens_the_detail_view_in_the_same_thread(rig):
     command = rig.say(f"summary {EXAMPLE_ARCHIVE}")
     rig.run_jobs()
     (summary,) = rig.replies()
-    rig.press(summary["id"], "Polls")
+    rig.press(summary["id"], "Show", inputs={"table": "polls"})  # under "More": the card is full
     rig.run_jobs()
     polls = rig.replies()[-1]
     assert polls["parentId"] == command["id"]  # a reply to the card would be a reply to a reply
@@ -119,7 +119,7 @@ def test_a_card_button_pressed_by_someone_else_is_refused(rig):
     rig.run_jobs()
     (summary,) = rig.replies()
     rig.emulator.clear_log()
-    rig.press(summary["id"], "Q&A", email=USER_EMAIL)
+    rig.press(summary["id"], "Show", email=USER_EMAIL, inputs={"table": "qa"})
     rig.run_jobs()
     assert archive_calls(rig) == []
     assert "administrators" in card_text(rig.replies()[-1])

@@ -14,7 +14,7 @@ from bot.summaries import Recap
 ACTION_TITLES = {"summary": "Recap", "attendance": "People", "polls": "Polls", "qa": "Q&A", "chats": "Chat",
                  "notes": "Notes", "speakers": "Speakers"}
 TABLE_TITLES = {"attendance": "Attendance", "polls": "Polls", "qa": "Q&A", "chats": "Chat", "notes": "AI summary",
-                "speakers": "Speakers"}
+                "speakers": "Speakers", "invitees": "Invitees"}
 ROW_BUTTONS = 3  # buttons side by side; the rest go under "More"
 MAX_ACTIONS = 5  # Webex's limit per card, the "More" button and the buttons inside it included
 
@@ -78,8 +78,14 @@ def _with_lead(recap: Recap, views: list[str], *, export: str | None, lead: dict
 
 
 def exportable(recap: Recap) -> list[str]:
-    """The tables worth exporting: attendance always, the others when the meeting has any."""
-    has = {"attendance": True, "polls": bool(recap.polls), "qa": bool(recap.qa.total), "chats": bool(recap.chats.total)}
+    """The tables worth exporting: attendance always, the others when the meeting has any.
+
+    ``notes``, ``speakers`` and ``invitees`` come from the digest's insights (fetched once), when Webex gave them.
+    """
+    insights = recap.digest.insights
+    has = {"attendance": True, "polls": bool(recap.polls), "qa": bool(recap.qa.total), "chats": bool(recap.chats.total),
+           "notes": bool(insights and insights.summary), "speakers": bool(insights and insights.speakers),
+           "invitees": bool(insights and insights.invitees)}
     return [table for table, present in has.items() if present]
 
 

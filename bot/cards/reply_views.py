@@ -125,7 +125,8 @@ def help_card(*, commands: Iterable, did_you_mean: str | None = None, unknown: s
     if suggested:
         intro = (intro + " " if intro else "") + f"Did you mean {bold(' '.join(suggested))}?"
     actions = [_run_button(suggested)] if len(suggested) > 1 else []
-    footer = "A leading / is optional and case does not matter. In a group space, @mention me first."
+    footer = ("Where a command takes an archive id, a meeting instance id (…\\_I\\_…) works too. "
+              "A leading / is optional and case does not matter. In a group space, @mention me first.")
     if admin:
         actions.append({"title": "Recent archives", "data": {"action": "archives"}})
     else:

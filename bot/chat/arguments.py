@@ -23,7 +23,7 @@ from bot.recaps.rules import parse_rule
 EXAMPLE_ARCHIVE = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
 EXAMPLE_INSTANCE = "501e9954aaaa4bbbb_I_194316955237236650"
 EXPORT_FORMATS = ("csv", "json")
-EXPORT_TABLES = ("attendance", "joins", "chats", "polls", "qa")
+EXPORT_TABLES = ("attendance", "joins", "chats", "polls", "qa", "notes", "speakers", "invitees")
 ARCHIVES_MAX_DAYS = 30  # Webex lists archive summaries over at most 30 days per request
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -55,24 +55,25 @@ def no_args(spec: CommandSpec, args: list[str]) -> dict:
     return {}
 
 
-def archive_id(spec: CommandSpec, value: str | None) -> str:
+def either_id(spec: CommandSpec, value: str | None) -> dict:
+    """An archive id (``…_R_…``) as ``archive_id``, or an ended meeting instance id (``…_I_…``) as ``meeting_id``."""
     if not value:
-        raise spec.refuse(f"`{spec.name}` needs an archive id: the id of a meeting's archive, ending in _R_ and "
-                          "a number. `archives` lists the recent ones.")
+        raise spec.refuse(f"`{spec.name}` needs a meeting's id: its archive id (ending in _R_ and a number) or "
+                          "its meeting instance id (with _I_). `archives` lists the recent ones.")
     value = unwrap(value)
     if ARCHIVE_ID.fullmatch(value):
-        return value
+        return {"archive_id": value}
     if INSTANCE_ID.fullmatch(value):
-        raise spec.refuse(f"“{value}” is a meeting instance id (with _I_ in it), not an archive id (with _R_). "
-                          "For that meeting's chat use `chats <meetingId>`; to find its archive use `archives`.")
-    raise spec.refuse(f"“{shown(value)}” is not an archive id. An archive id is letters and digits, then _R_ "
-                      f"and a number, like {EXAMPLE_ARCHIVE}.")
+        return {"meeting_id": value}
+    raise spec.refuse(f"“{shown(value)}” is not a meeting's id. An archive id is letters and digits, then _R_ "
+                      f"and a number, like {EXAMPLE_ARCHIVE}; a meeting instance id has _I_, like "
+                      f"{EXAMPLE_INSTANCE}.")
 
 
 def one_archive(spec: CommandSpec, args: list[str]) -> dict:
     if len(args) > 1:
-        raise spec.refuse(f"`{spec.name}` takes one archive id, but I got {len(args)} values.")
-    return {"archive_id": archive_id(spec, args[0] if args else None)}
+        raise spec.refuse(f"`{spec.name}` takes one id, but I got {len(args)} values.")
+    return either_id(spec, args[0] if args else None)
 
 
 ATTENDANCE_SORTS = ("longest", "shortest", "name", "join")
@@ -82,8 +83,8 @@ SORT_WORDS = {"long": "longest", "short": "shortest", "names": "name", "joined":
 def attendance_args(spec: CommandSpec, args: list[str]) -> dict:
     """``attendance <id> [longest|shortest|name|join]``: the archive and, optionally, the order of the list."""
     if len(args) > 2:
-        raise spec.refuse(f"`attendance` takes an archive id and an order, but I got {len(args)} values.")
-    parsed = {"archive_id": archive_id(spec, args[0] if args else None), "sort": None}
+        raise spec.refuse(f"`attendance` takes a meeting's id and an order, but I got {len(args)} values.")
+    parsed = {**either_id(spec, args[0] if args else None), "sort": None}
     if len(args) == 2:
         word = unwrap(args[1]).lower()
         parsed["sort"] = SORT_WORDS.get(word, word)
@@ -106,10 +107,10 @@ def archive_or_meeting(spec: CommandSpec, args: list[str]) -> dict:
 
 
 def export_args(spec: CommandSpec, args: list[str]) -> dict:
-    parsed = {"archive_id": archive_id(spec, args[0] if args else None), "format": None, "table": None}
+    parsed = {**either_id(spec, args[0] if args else None), "format": None, "table": None}
     for word in (a.lower() for a in args[1:]):
         slot = "format" if word in EXPORT_FORMATS else "table" if word in EXPORT_TABLES else None
-        if slot is None or parsed[slot] is not None:
+        if slot is None or parsed.get(slot) is not None:
             raise spec.refuse(f"“{shown(word)}” is not a format ({' or '.join(EXPORT_FORMATS)}) "
                               f"or a table ({', '.join(EXPORT_TABLES)}), or it was given twice.")
         parsed[slot] = word

@@ -137,7 +137,9 @@ def parse_action(inputs: Mapping) -> Command:
     name = str(inputs.get("action") or inputs.get("command") or "")
     keys = ("archiveId", "meetingId", "format", "table", "sort")
     if name == "show" and isinstance(inputs.get("table"), str):  # "More" card: the view is the part chosen in it
-        name, keys = inputs["table"], tuple(k for k in keys if k != "table")
+        # Invitees have no view of their own: who never came is on the attendance view.
+        name = {"invitees": "attendance"}.get(inputs["table"], inputs["table"])
+        keys = tuple(k for k in keys if k != "table")
     values = [inputs.get(key) for key in keys]
     words = [str(v) for v in values if isinstance(v, str | int) and str(v)]
     if isinstance(inputs.get("args"), str):

@@ -44,10 +44,11 @@ class _Tee:
 
 
 def export_stream(source, out: BinaryIO, fmt: str, *, table: str = "attendance",
-                  timezone: str = "UTC") -> dict[str, Any]:
+                  timezone: str = "UTC", insights: bytes | None = None) -> dict[str, Any]:
     """Write an export of the archive read from ``source`` (a binary stream of its JSON) to ``out``.
 
-    Returns the archive's top-level fields (its title and id name the file).
+    Returns the archive's top-level fields (its title and id name the file). A JSON export ends with
+    ``insights`` (JSON bytes, ``bot.chat.insight_exports.insights_json``) when given.
     """
     writer = ExportWriter(out, fmt, table=table, tz=zone(timezone))
     if fmt == "csv":
@@ -58,7 +59,10 @@ def export_stream(source, out: BinaryIO, fmt: str, *, table: str = "attendance",
     tee = _Tee(source, out)
     feed_archive(tee, writer)
     tee.drain()
-    out.write(b',\n"computed": ' + writer.computed(timezone) + b"}\n")
+    out.write(b',\n"computed": ' + writer.computed(timezone))
+    if insights is not None:
+        out.write(b',\n"insights": ' + insights)
+    out.write(b"}\n")
     return writer.fields
 
 

@@ -9,17 +9,15 @@ the job runner, which retries them or calls ``report_failure`` (the one place er
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import meetings
-from bot.cards import literal
 from bot.chat.commands import COMMANDS, Command, parse, parse_action
-from bot.chat.exports import export_filename, export_stream
+from bot.chat.export_command import export
 from bot.chat.failures import explain
+from bot.chat.lookup import archive_of, view_digest
 from bot.chat.picker import picker_rows
 from bot.chat.privacy import set_privacy
 from bot.chat.subscriptions import list_subscriptions, subscribe, unsubscribe
@@ -58,7 +56,7 @@ def on_message(ctx: Context, data: dict) -> None:
         return
     asked = ctx.about(room_id=message.get("roomId") or ctx.room_id, room_type=message.get("roomType"),
                       person_id=message.get("personId"), person_email=message.get("personEmail"),
-                      thread_id=message.get("parentId") or message.get("id"))  # Webex threads are one level deep
+                      thread_id=message.get("parentId") or message.get("id"), typed=True)  # threads: one level
     with asked.answering():
         run_command(asked, parse(message.get("text") or "", html=message.get("html"),
                                  is_bot=lambda person_id: same_person(person_id, bot.id), bot_name=bot.display_name))
@@ -126,14 +124,17 @@ def archive_window(command: Command, zone: str, now: datetime) -> tuple[datetime
 def show_view(ctx: Context, command: Command) -> None:
     """One view of an archive (summary, attendance, polls, Q&A, its chat, AI notes or speakers), for this audience."""
     with ctx.audited(command.name, command.ids):
-        digest = ctx.digest(command.archive_id)
+        found = archive_of(ctx, command)  # either id: an instance's archive, or a card saying it has none
+        if found is None:
+            return
+        digest = view_digest(ctx, *found)
     ctx.reply(ctx.view(command.name, digest, sort=command.sort))
 
 
 def show_chats(ctx: Context, command: Command) -> None:
     """The chat of an archive, or the post-meeting chat of an ended meeting instance."""
     if command.archive_id:
-        return show_view(ctx, command)
+        return show_view(ctx, command)  # the chat kept in the archive
     if not ctx.has_credential("compliance"):
         raise ConfigError("post-meeting chats need a compliance officer's credential (WEBEX_COMPLIANCE_TOKEN), "
                           "which is not configured; `chats <archiveId>` shows the chat kept in a meeting archive")
@@ -162,28 +163,6 @@ def archive_for_meeting(meeting: Meeting, archive_id: str = "") -> Archive:
     return Archive(archive_id=archive_id, service_type="", title=meeting.title, start=meeting.start,
                    end=meeting.end, host_display_name=meeting.host_display_name or "",
                    host_email=meeting.host_email, participants=(), chats=(), polls=(), qas=(), system_infos=())
-
-
-def export(ctx: Context, command: Command) -> None:
-    """An archive as a CSV table or JSON, posted as a file (1:1 only: exports name people)."""
-    if ctx.audience != "direct":
-        ctx.audit("export", command.ids, "refused: exports are for 1:1 spaces")
-        ctx.reply(ctx.card("error", title="Exports are for 1:1 spaces",
-                              what_happened="An export lists e-mail addresses and private messages, so I post it "
-                                            "only in a 1:1 space with an administrator.",
-                              what_to_do="Send me the same export command in our 1:1 space."))
-        return
-    table = command.table or "attendance"
-    what = f"the {table} table" if command.format == "csv" else "the whole archive"
-    with tempfile.TemporaryDirectory(prefix="recap-export-") as folder:
-        path = Path(folder) / "export"
-        # Written as the archive streams from Webex: an export needs every row, never the whole archive in memory.
-        with ctx.audited("export", command.ids), path.open("wb") as out, \
-                meetings.archive_body(ctx.webex("admin"), command.archive_id, timezone=ctx.timezone) as body:
-            fields = export_stream(body, out, command.format, table=table, timezone=ctx.timezone)
-        title = literal(fields.get("title"), 80, hide_emails=True) or "the meeting"
-        ctx.reply_file(export_filename(fields, command.format, table, timezone=ctx.timezone), path,
-                       markdown=f"Export of {what} of **{title}** (archive {literal(command.archive_id)}).")
 
 
 def set_timezone(ctx: Context, command: Command) -> None:

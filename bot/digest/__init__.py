@@ -15,6 +15,7 @@ from bot.digest.builder import DigestBuilder, Joins, digest_of, replay
 from bot.digest.cache import digest_for, fetch_digest, remember_meeting
 from bot.digest.chats import ChatLine, ChatStats, ChatTally, chat_line, chat_stats, chat_summary, tally
 from bot.digest.codec import DigestFormatError, decode, encode
+from bot.digest.enrich import REFRESH_AFTER, find_instance, with_insights
 from bot.digest.facts import MeetingFacts, peek, stored_facts
 from bot.digest.listing import tally_meeting_chats
 from bot.digest.model import FORMAT_VERSION, Digest, with_meeting
@@ -50,6 +51,7 @@ __all__ = [
     "QAItem",
     "QAStats",
     "QuestionStat",
+    "REFRESH_AFTER",
     "attendance",
     "chat_line",
     "chat_stats",
@@ -58,6 +60,7 @@ __all__ = [
     "digest_for",
     "digest_of",
     "fetch_digest",
+    "find_instance",
     "encode",
     "mark_host",
     "peek",
@@ -75,5 +78,6 @@ __all__ = [
     "replay",
     "tally",
     "tally_meeting_chats",
+    "with_insights",
     "with_meeting",
 ]

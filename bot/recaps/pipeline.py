@@ -3,7 +3,8 @@
 ``on_meeting_ended`` (job ``meeting_ended``) opens a ledger row per (meeting, space) and schedules
 ``deliver_recap`` (job ``recap_delivery``) ``RECAP_RECAP_DELAY`` seconds later. That job fetches
 the meeting, finds its archive (rule below), the archive detail and, with a compliance credential,
-the post-meeting chats. Data not there yet re-schedules the job with growing delays (never a
+the post-meeting chats, and the insights (``bot.digest.with_insights``: AI summary, speakers, recording,
+invitees, kept in the digest). Data not there yet re-schedules the job with growing delays (never a
 sleep) until ``RECAP_RECAP_DEADLINE``, then a short card says why there is no recap. Posting
 goes through ``bot.recaps.delivery.post_once`` (the ledger's claim: exactly one post).
 
@@ -20,9 +21,9 @@ from datetime import datetime, timedelta
 from bot import meetings
 from bot.cards import Card
 from bot.context import Context, audience_of
-from bot.digest import ChatTally, remember_meeting, tally_meeting_chats
+from bot.digest import ChatTally, remember_meeting, tally_meeting_chats, with_insights
 from bot.errors import CardError, ConfigError, WebexAuthError, WebexBadRequest, WebexNotFound, WebexRetryLater
-from bot.meetings import Meeting, parse_meeting
+from bot.meetings import LABELS, LATE_WINDOW, Insights, Meeting, parse_meeting
 from bot.recaps.delivery import first_look, logical_now, post_once, schedule_delivery
 from bot.recaps.matching import NotReady, find_archive
 from bot.recaps.rules import Target, normalise_email, normalise_site, targets
@@ -30,6 +31,7 @@ from bot.storage import CANCELLED, CLAIMED, FINAL_STATES, GAVE_UP, POSTED, WAITI
 from bot.webex import ListingInterrupted
 
 log = logging.getLogger(__name__)
+INSIGHTS_WAIT = LATE_WINDOW  # the longest a recap waits for late insights after the meeting's end
 
 
 class Unsubscribed(Exception):
@@ -101,7 +103,7 @@ def deliver_recap(ctx: Context, payload: dict) -> None:
         return  # another worker is posting it right now (its lease ends long before any data changes)
     found = dict(payload.get("found") or {})  # what earlier looks learnt; this look adds to it
     try:
-        prepared = prepare(ctx, meeting_id, room_id, now, found)
+        prepared = prepare(ctx, meeting_id, room_id, now, found, deadline=delivery.deadline_at)
     except Unsubscribed:
         ctx.store.finish_delivery(meeting_id, room_id, token=None, state=CANCELLED, note="unsubscribed")
         return
@@ -118,11 +120,14 @@ def deliver_recap(ctx: Context, payload: dict) -> None:
               state=POSTED if prepared.archive_id else GAVE_UP, archive_id=prepared.archive_id, now=now)
 
 
-def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: dict | None = None) -> Prepared:
+def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: dict | None = None, *,
+            deadline: datetime | None = None) -> Prepared:
     """Fetch everything and render the card; ``NotReady`` when some of it is not published yet.
 
     ``found`` (updated in place) keeps what this look learnt for the next one: the meeting's JSON and,
     once matched, the archive's id, so a look cut short by a 429 does not spend those calls again.
+    The insights are fetched with the meeting instance and kept in the digest; sources still pending are
+    waited for (``wait_for_insights``) until ``deadline``, then the recap is posted without them.
     """
     admin, found = ctx.webex("admin"), found if found is not None else {}
     try:
@@ -135,6 +140,10 @@ def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: d
         archive = find_archive(admin, meeting, now, found, load=ctx.digest)
         if archive is None:
             raise NotReady(f"no meeting archive titled “{meeting.title}” has appeared yet")
+        # Each look asks again only for the sources still pending; the others are read from the digest.
+        archive = with_insights(ctx.store, ctx.services.webex, archive, meeting=meeting, refresh=True,
+                                after=timedelta(0), now=now)
+        wait_for_insights(archive.insights, meeting, now, deadline)
         chats = post_meeting_chats(ctx, meeting_id, found)
     except WebexNotFound as exc:
         raise NotReady("Webex does not have the meeting's data yet (HTTP 404)") from exc
@@ -148,6 +157,25 @@ def prepare(ctx: Context, meeting_id: str, room_id: str, now: datetime, found: d
     archive = remember_meeting(ctx.store, archive, meeting)  # the card's buttons show the meeting's link too
     card = on_behalf.view("summary", archive, audience=audience, chats=chats, automatic=target.sent_by())
     return Prepared(card, archive.archive_id, on_behalf)
+
+
+def wait_for_insights(insights: Insights | None, meeting: Meeting, now: datetime, deadline: datetime | None) -> None:
+    """``NotReady`` while some insight source is pending and waiting may still help, else nothing (post now).
+
+    A recap waits for late insights until the delivery's deadline, and at most ``INSIGHTS_WAIT`` after the
+    meeting's end (Webex publishes within minutes; an empty answer after that means there is none).
+    """
+    if insights is None or not insights.pending:
+        return
+    until = (meeting.end or now) + INSIGHTS_WAIT
+    if deadline is not None:
+        until = min(until, deadline)
+    if now >= until:
+        return
+    pending = [o for o in insights.outcomes if o.pending]
+    waits = [o.retry_after for o in pending if o.retry_after is not None]
+    names = ", ".join(LABELS.get(o.source, o.source) for o in pending)
+    raise NotReady(f"waiting for insights not ready yet ({names})", max(waits) if waits else None)
 
 
 def subscription_of(ctx: Context, meeting: Meeting, room_id: str) -> Target:
