@@ -18,6 +18,7 @@ from bot.errors import ConfigError
 from bot.sandbox.emulator import ADMIN_EMAIL, BOT_EMAIL, SANDBOX_ADMIN_TOKEN, SANDBOX_BOT_TOKEN
 from bot.sandbox.page import TOKEN_HEADER, serve_page
 from bot.sandbox.page.scripts import _SCRIPTS, RendererSources
+from tests.support.bot_rig import nodes_of
 from tests.support.npm_registry import NODE_MODULES
 
 EXAMPLE = "4E3254897D3A2E24E05386CA24AD93A6_R_1000637312"
@@ -230,3 +231,23 @@ def test_stopping_removes_the_sandbox_folder():
     assert (folder / "recap.db").is_file()
     running.stop()
     assert not folder.exists()
+
+
+def test_a_generated_meetings_summary_shows_every_insight_in_the_1to1(sandbox, world):
+    """Issue 13's sandbox check: the AI summary, action items, speakers with bars, recording and no-shows."""
+    direct = room(world, "admin", "direct")
+    listed = say(sandbox, direct, "archives")
+    (picker,) = replies(sandbox, direct, listed["id"])
+    weekly = next(archive for archive, title in _meetings(picker["card"]).items() if title == "Weekly sync")
+    asked = say(sandbox, direct, f"summary {weekly}")
+    (recap,) = replies(sandbox, direct, asked["id"])
+    card, shown = recap["card"], card_text(recap)
+    for heading in ("Summary", "Action items", "Who spoke", "invited, never came"):
+        assert heading in shown, heading
+    bars = [n for n in nodes_of(card) if n.get("type") == "ColumnSet" and n.get("columns") and
+            all("width" in c for c in n["columns"]) and any(c.get("style") == "accent" for c in n["columns"])]
+    assert len(bars) >= 2  # native bars of each speaker's share (and the polls')
+    (recording,) = [a for a in nodes_of(card) if a.get("type") == "Action.OpenUrl" and a.get("title") == "Recording"]
+    assert recording["url"].startswith("https://")
+    assert "not available" not in shown  # the sandbox has both credentials: every source came
+
