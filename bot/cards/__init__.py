@@ -2,7 +2,7 @@
 
 The only package that imports Jinja and jsonschema."""
 
-from bot.cards.checks import card_size, validate_card
+from bot.cards.checks import card_nodes, card_size, validate_card
 from bot.cards.format import bar, percent, zone
 from bot.cards.markup import clean, literal
 from bot.cards.render import VIEWS, Card, render_card, render_view
@@ -11,6 +11,7 @@ __all__ = [
     "Card",
     "VIEWS",
     "bar",
+    "card_nodes",
     "card_size",
     "clean",
     "literal",

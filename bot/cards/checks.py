@@ -83,14 +83,15 @@ def schema_validator() -> Draft6Validator:
     return _FastValidator(_inline_refs(schema))
 
 
-def _walk(node: object):
+def card_nodes(node: object):
+    """Every dict in a card (the card itself, its elements, actions and inner cards), depth first."""
     if isinstance(node, dict):
         yield node
         for value in node.values():
-            yield from _walk(value)
+            yield from card_nodes(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _walk(value)
+            yield from card_nodes(value)
 
 
 def webex_problems(content: dict) -> list[str]:
@@ -100,7 +101,7 @@ def webex_problems(content: dict) -> list[str]:
         problems.append('type must be "AdaptiveCard"')
     if content.get("version") != WEBEX_VERSION:
         problems.append(f'version must be "{WEBEX_VERSION}", not {content.get("version")!r}')
-    nodes = list(_walk(content))
+    nodes = list(card_nodes(content))
     actions = sum(1 for n in nodes if str(n.get("type", "")).startswith("Action."))
     if actions > MAX_ACTIONS:
         problems.append(f"{actions} actions: Webex shows at most {MAX_ACTIONS} per card (nested ActionSets count)")

@@ -18,6 +18,7 @@ from pathlib import Path
 import requests
 
 from bot.app import create_app, jobs_of
+from bot.cards import card_nodes
 from bot.config import Secret, Settings
 from bot.jobs import Jobs
 from bot.sandbox.emulator import (
@@ -121,15 +122,7 @@ def card_of(message: dict) -> dict:
     return attachment["content"]
 
 
-def nodes_of(node):
-    """Every dict in a card (the card itself, its elements, actions and inner cards), depth first."""
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from nodes_of(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from nodes_of(item)
+nodes_of = card_nodes  # every dict in a card, depth first (bot.cards.checks walks cards the same way)
 
 
 def texts_of(node) -> list[str]:
