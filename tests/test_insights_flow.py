@@ -236,3 +236,24 @@ def test_without_a_compliance_credential_recordings_and_invitees_still_come(tmp_
         assert "invitees" in choices and "speakers" not in choices
         text = card_text(ask(rig, f"export {EXAMPLE_ARCHIVE} csv speakers"))
         assert "no compliance credential is configured" in text
+
+
+@pytest.mark.parametrize("switch, label, missing_section, kept_section", [
+    ("summaries", "AI summary", "Action items", "Who spoke"),
+    ("transcripts", "Speakers", "of talk", "Action items"),
+    ("recordings", "Recording", None, "Who spoke"),
+    ("invitees", "Invitees", "invited, never came", "Action items"),
+])
+def test_one_source_forbidden_leaves_the_rest_on_the_card_and_the_1to1_line_says_why(
+        rig, switch, label, missing_section, kept_section):
+    rig.emulator.insights.set_switch(switch, "forbidden")
+    reply = ask(rig, f"summary {EXAMPLE_ARCHIVE}")
+    text = card_text(reply)
+    assert f"{label}: not available (" in text  # one line, in plain words, naming why
+    assert kept_section in text and "Traceback" not in text
+    if missing_section:
+        assert missing_section not in text
+    else:  # no recording: no Recording button, nor a link in the header
+        assert '"Recording"' not in json.dumps(card_of(reply)) and "[Recording](" not in text
+    group = card_text(ask(rig, f"@Recap summary {EXAMPLE_ARCHIVE}", room_id=rig.group_room()))
+    assert "not available" not in group  # the line is for the admin's 1:1 only
