@@ -137,11 +137,10 @@ def run_command(ctx: click.Context, host: str, port: int | None) -> None:
 @click.option("--workers", default=2, show_default=True, type=int, help="Consumer threads.")
 def worker(workers: int) -> None:
     """Run the job consumer alone (the Procfile's ``worker:`` process); SIGUSR1 prints every thread's stack."""
-    import faulthandler
     import signal
 
     from bot import logs, metrics
-    from bot.cli.ops import require_credentials, require_reachable
+    from bot.cli.ops import print_stacks, require_credentials, require_reachable
     from bot.config import Settings
     from bot.jobs import create_jobs
 
@@ -153,7 +152,7 @@ def worker(workers: int) -> None:
         raise ConfigError("QUEUE_URL=memory:// runs jobs inline; a worker needs sqlite:///FILE or redis://")
     logs.configure(settings)
     metrics.setup(settings, sweep=True)
-    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is a stuck worker stuck?
+    signal.signal(signal.SIGUSR1, print_stacks)  # `kill -USR1 PID`: where is a stuck worker stuck?
     jobs.consumer(workers).run()
 
 

@@ -109,3 +109,24 @@ def _since(value: str):
         raise click.BadParameter("use YYYY-MM-DD, an ISO date-time, or a span like 7d, 12h, 30m",
                                  param_hint="--since") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def print_stacks(signum: int | None = None, frame: object = None, *, out=None) -> None:
+    """Every thread's stack, most recent call first, to stderr: ``recap worker``'s SIGUSR1 handler.
+
+    A Python-level handler, not ``faulthandler.register``: that one walks other threads' frames from inside
+    the C signal handler, which can crash the process when a thread is starting or ending at that moment
+    (the consumer's threads, the HTTP pools' and the insight fetches' come and go). This one runs in the main
+    thread between two bytecodes, where reading ``sys._current_frames()`` is safe.
+    """
+    import threading
+    import traceback
+
+    out = out or sys.stderr
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    for ident, top in sys._current_frames().items():
+        print(f"Thread 0x{ident:016x} ({names.get(ident, '?')}) (most recent call first):", file=out)
+        for entry in reversed(traceback.extract_stack(top)):
+            print(f'  File "{entry.filename}", line {entry.lineno} in {entry.name}', file=out)
+        print(file=out)
+    out.flush()
