@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.errors import WebexAuthError, WebexBadRequest, WebexError, WebexNotFound
-from bot.meetings import LABELS, SOURCES, Insights, Meeting, Outcome, fetch_insights, parse_meeting
+from bot.meetings import LABELS, SOURCES, Insights, Meeting, Outcome, fetch_insights, iso_utc, parse_meeting
 from bot.webex import WebexClient
 
 OK, WARN = "ok", "warn"
@@ -59,7 +59,7 @@ def insight_lines(clients: Credentials, *, now: datetime | None = None) -> list[
 def latest_ended_meeting(admin: WebexClient, now: datetime) -> Meeting | None:
     """The most recent ended meeting instance of the last week the admin credential can list, if any."""
     params = {"meetingType": "meeting", "state": "ended", "max": 100,
-              "from": _iso(now - LOOK_BACK), "to": _iso(now)}
+              "from": iso_utc(now - LOOK_BACK), "to": iso_utc(now)}
     try:
         items = admin.get_json("meetings", params).get("items") or []
     except WebexError:
@@ -112,7 +112,3 @@ def _probe(clients: Credentials, source: str) -> tuple[str, str, str, str]:
     except WebexError as exc:
         return WARN, topic, f"could not tell: {exc}", "run `recap doctor` again later"
     return OK, topic, "ok: the right is there (no ended meeting in the last week to read from)", ""
-
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

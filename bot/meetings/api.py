@@ -55,7 +55,7 @@ def list_archive_summaries(client: WebexClient, start: datetime, end: datetime, 
         raise ValueError("start and end must be timezone-aware")
     seen: dict[str, ArchiveSummary] = {}
     for lower, upper in span_windows(start, end):
-        params = {"from": _iso(lower), "to": _iso(upper), "max": 100}
+        params = {"from": iso_utc(lower), "to": iso_utc(upper), "max": 100}
         if site_url:
             params["siteUrl"] = site_url
         for item in client.paginate("recordingReport/meetingArchiveSummaries", params, timezone=timezone):
@@ -81,16 +81,21 @@ def get_meeting(client: WebexClient, meeting_id: str, *, timezone: str | None = 
     return parse_meeting(client.get_json(f"meetings/{meeting_id}", timezone=timezone))
 
 
-def list_ended_meetings(client: WebexClient, start: datetime, end: datetime, *,
+def list_ended_meetings(client: WebexClient, start: datetime, end: datetime, *, host_email: str | None = None,
                         timezone: str | None = None) -> list[Meeting]:
-    """The ended meeting instances of the whole organisation that started in ``[start, end)`` (admin), all pages.
+    """The ended meeting instances that started in ``[start, end)`` (admin: the whole organisation, or the
+    meetings of ``host_email``), all pages.
 
     One listing (``meetingType=meeting&state=ended``; webex-api-notes §8a): the archive picker matches its
     archives to these by title and time instead of asking for each archive's details.
     """
-    params = {"meetingType": "meeting", "state": "ended", "from": _iso(start), "to": _iso(end), "max": 100}
-    return [parse_meeting(item) for item in client.paginate("meetings", params, timezone=timezone)]
+    params = {"meetingType": "meeting", "state": "ended", "from": iso_utc(start), "to": iso_utc(end), "max": 100}
+    if host_email:
+        params["hostEmail"] = host_email
+    return [parse_meeting(item) for item in client.paginate("meetings", params, timezone=timezone)
+            if isinstance(item, dict)]
 
 
-def _iso(when: datetime) -> str:
+def iso_utc(when: datetime) -> str:
+    """A time as Webex's query parameters take it: ISO 8601 in UTC, to the second (``2026-12-05T09:00:00Z``)."""
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -21,16 +21,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.errors import UsageError
-from bot.meetings.api import get_meeting, list_archive_summaries
-from bot.meetings.parse import parse_meeting, parse_time
+from bot.meetings.api import get_meeting, list_archive_summaries, list_ended_meetings
+from bot.meetings.parse import parse_time
 from bot.meetings.records import ARCHIVE_ID, INSTANCE_ID, ArchiveSummary, Meeting
 from bot.meetings.stream import feed_archive
 from bot.webex import WebexClient, segment
 
 INSTANCE_MARGIN = timedelta(hours=1)
+# An archive is a meeting's when it was created in [end − 5 min, end + 6 h] (bot.recaps.matching uses the same).
 ARCHIVE_BEFORE_END = timedelta(minutes=5)
 ARCHIVE_AFTER_END = timedelta(hours=6)
-MAX_CANDIDATES = 3
+MAX_CANDIDATES = 3  # same-titled archives looked at, nearest the meeting's end first
 HEAD_FIELDS = ("archiveId", "title", "start", "end", "hostDisplayName", "hostEmail")
 
 
@@ -102,19 +103,34 @@ def archive_head(admin: WebexClient, archive_id: str) -> ArchiveHead:
                        _text(top.get("hostDisplayName")), _text(top.get("hostEmail")) or None)
 
 
+def title_key(title: str) -> str:
+    """A title as matching compares it: case and runs of spaces ignored."""
+    return " ".join(title.split()).casefold()
+
+
 def same_title(a: str, b: str) -> bool:
     """Titles equal with case and runs of spaces ignored."""
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    return title_key(a) == title_key(b)
+
+
+def archive_candidates(admin: WebexClient, meeting: Meeting, now: datetime) -> list[ArchiveSummary]:
+    """The same-titled archives created in the meeting's archive window, nearest its end first (at most
+    ``MAX_CANDIDATES``; the host is checked by the caller). Empty for a meeting without an end."""
+    if meeting.end is None:
+        return []
+    lower = meeting.end - ARCHIVE_BEFORE_END
+    # Up to a minute past "now": an archive created this very second is in, whatever the clocks' skew.
+    upper = max(min(meeting.end + ARCHIVE_AFTER_END, now + timedelta(minutes=1)), lower + timedelta(minutes=1))
+    summaries = list_archive_summaries(admin, lower, upper, site_url=meeting.site_url)
+    same = [s for s in summaries if s.created and same_title(s.title, meeting.title)]
+    same.sort(key=lambda s: (abs((s.created - meeting.end).total_seconds()), s.archive_id))
+    return same[:MAX_CANDIDATES]
 
 
 def same_host(a: str | None, b: str | None) -> bool:
     """Hosts equal by e-mail (case ignored); unknown on either side does not contradict."""
     a, b = _text(a).casefold(), _text(b).casefold()
     return not a or not b or a == b
-
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def instance_for_archive(admin: WebexClient, archive: ArchiveLike, *,
@@ -124,11 +140,7 @@ def instance_for_archive(admin: WebexClient, archive: ArchiveLike, *,
     if start is None or end is None:
         return None
     start, end = min(start, end), max(start, end)
-    params = {"meetingType": "meeting", "state": "ended", "from": _iso(start - margin), "to": _iso(end + margin)}
-    if archive.host_email:
-        params["hostEmail"] = archive.host_email
-    found = [parse_meeting(item) for item in admin.paginate("meetings", params, page_size=100)
-             if isinstance(item, dict)]
+    found = list_ended_meetings(admin, start - margin, end + margin, host_email=archive.host_email)
     same = [m for m in found if m.start and m.id and INSTANCE_ID.match(m.id)
             and same_title(m.title, archive.title) and same_host(m.host_email, archive.host_email)]
     if not same:
@@ -140,14 +152,8 @@ def archive_for_instance(admin: WebexClient, meeting: Meeting, *, now: datetime 
     """The archive of an ended meeting instance (see the module docstring), or None (none, or not there yet)."""
     if meeting.end is None:
         return None
-    now = now or datetime.now(UTC)
-    lower = meeting.end - ARCHIVE_BEFORE_END
-    upper = max(min(meeting.end + ARCHIVE_AFTER_END, now + timedelta(minutes=1)), lower + timedelta(minutes=1))
-    summaries = list_archive_summaries(admin, lower, upper, site_url=meeting.site_url)
-    same = [s for s in summaries if s.created and same_title(s.title, meeting.title)]
-    same.sort(key=lambda s: (abs((s.created - meeting.end).total_seconds()), s.archive_id))
     best, best_gap = None, None
-    for summary in same[:MAX_CANDIDATES]:
+    for summary in archive_candidates(admin, meeting, now or datetime.now(UTC)):
         head = archive_head(admin, summary.archive_id)
         if not same_host(head.host_email, meeting.host_email):
             continue

@@ -9,17 +9,19 @@ meeting's end wins, and when both sides name a host the archive detail's host mu
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from bot import meetings
 from bot.digest import Digest
 from bot.errors import WebexNotFound
-from bot.meetings import ArchiveSummary, Meeting
+from bot.meetings import (
+    ARCHIVE_AFTER_END,
+    ARCHIVE_BEFORE_END,
+    ArchiveSummary,
+    Meeting,
+    archive_candidates,
+    title_key,
+)
 from bot.recaps.rules import normalise_email
-
-ARCHIVE_BEFORE_END = timedelta(minutes=5)
-ARCHIVE_AFTER_END = timedelta(hours=6)
-MAX_CANDIDATES = 3  # archive details fetched per look when several archives share the title
 
 
 class NotReady(Exception):
@@ -66,20 +68,13 @@ def likely_archive(admin, meeting: Meeting, now: datetime) -> str | None:
 
 
 def _candidates(admin, meeting: Meeting, now: datetime) -> list[str]:
-    """Ids of the archives that may be the meeting's, most likely first (title and time; the host is checked later)."""
+    """Ids of the archives that may be the meeting's, most likely first (title and time; the host is checked later).
+
+    The window and the title rule are ``bot.meetings.archive_candidates``': one rule for recaps and typed ids.
+    """
     if meeting.end is None:
         raise NotReady("the meeting has no end time yet")
-    start = meeting.end - ARCHIVE_BEFORE_END
-    # Up to a minute past "now": an archive created this very second is in, whatever the clocks' skew.
-    end = max(min(meeting.end + ARCHIVE_AFTER_END, now + timedelta(minutes=1)), start + timedelta(minutes=1))
-    summaries = meetings.list_archive_summaries(admin, start, end, site_url=meeting.site_url)
-    same = [s for s in summaries if s.created and _same_title(s.title, meeting.title)]
-    same.sort(key=lambda s: abs((s.created - meeting.end).total_seconds()))
-    return [s.archive_id for s in same[:MAX_CANDIDATES]]
-
-
-def _same_title(a: str, b: str) -> bool:
-    return _title_key(a) == _title_key(b)
+    return [s.archive_id for s in archive_candidates(admin, meeting, now)]
 
 
 def _same_host(archive_host: str | None, meeting_host: str | None) -> bool:
@@ -97,9 +92,9 @@ def pair_archives(summaries: Iterable[ArchiveSummary], instances: Iterable[Meeti
     meetings_by_title: dict[str, list[Meeting]] = {}
     for meeting in instances:
         if meeting.end is not None:
-            meetings_by_title.setdefault(_title_key(meeting.title), []).append(meeting)
+            meetings_by_title.setdefault(title_key(meeting.title), []).append(meeting)
     for summary in summaries:
-        for meeting in meetings_by_title.get(_title_key(summary.title), ()) if summary.created else ():
+        for meeting in meetings_by_title.get(title_key(summary.title), ()) if summary.created else ():
             if meeting.end - ARCHIVE_BEFORE_END <= summary.created <= meeting.end + ARCHIVE_AFTER_END:
                 pairs.append((abs((summary.created - meeting.end).total_seconds()), summary.archive_id, meeting))
     paired: dict[str, Meeting] = {}
@@ -109,7 +104,3 @@ def pair_archives(summaries: Iterable[ArchiveSummary], instances: Iterable[Meeti
             paired[archive_id] = meeting
             taken.add(meeting.id)
     return paired
-
-
-def _title_key(title: str) -> str:
-    return " ".join(title.split()).casefold()
