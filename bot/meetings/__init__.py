@@ -34,7 +34,7 @@ from bot.meetings.insights_api import (
     fetch_speakers,
     fetch_summary,
 )
-from bot.meetings.insights_codec import insights_from_json, insights_to_json
+from bot.meetings.insights_codec import insights_to_json
 from bot.meetings.outcomes import LABELS, SOURCES, Fetched, Outcome
 from bot.meetings.parse import (
     assemble_archive,
@@ -85,7 +85,6 @@ from bot.meetings.resolve import (
 from bot.meetings.stream import ArchiveCollector, ArchiveSink, BinarySource, feed_archive, parse_archive_stream
 
 __all__ = [
-    "insights_from_json",
     "insights_to_json",
     "ARCHIVE_AFTER_END",
     "ARCHIVE_BEFORE_END",
