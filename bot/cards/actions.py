@@ -20,19 +20,23 @@ MAX_ACTIONS = 5  # Webex's limit per card, the "More" button and the buttons ins
 
 
 def view_actions(recap: Recap, views: list[str], *, export: str | None, lead: dict | None = None,
-                 reserved: int = 0) -> list[dict]:
+                 tail: dict | None = None, reserved: int = 0) -> list[dict]:
     """Submit buttons whose data a handler can dispatch like a typed command (none without an archive id).
 
     In the admin's 1:1, "Export" opens a choice of table (``export`` is chosen first) and a "Download CSV"
     button; no export button in a group space: Recap posts exports only in a 1:1, so it could only refuse.
     Beyond three buttons, the first two stay in the row and the rest go under a "More" ShowCard; when the
     export would not fit beside them, "More" holds one choice of part with "Show" and "Download CSV".
-    ``lead`` (the Recording link) comes first and ``reserved`` actions are already in the card's body: then
-    the parts go to a choice as soon as they do not all fit (see ``_with_lead``).
+    ``lead`` (the Recording link) comes first, ``tail`` (an automatic recap's Unsubscribe) always last, and
+    ``reserved`` actions are already in the card's body: then the parts go to a choice as soon as they do
+    not all fit (see ``_with_lead``).
     """
     archive_id = recap.archive_id
     if not archive_id:
-        return [lead] if lead else []
+        return [a for a in (lead, tail) if a]
+    if tail:  # kept, last: the rest is laid out in the room left beside it
+        return _with_lead(recap, views, export=export, lead=lead, most=MAX_ACTIONS - reserved - 1,
+                          row=ROW_BUTTONS - 1) + [tail]
     if lead or reserved or len(views) > MAX_ACTIONS - 1:
         return _with_lead(recap, views, export=export, lead=lead, most=MAX_ACTIONS - reserved)
     buttons = [{"title": ACTION_TITLES[v], "data": {"action": v, "archiveId": archive_id}} for v in views]
@@ -50,10 +54,11 @@ def view_actions(recap: Recap, views: list[str], *, export: str | None, lead: di
     return buttons[:first] + [{"title": "More", "more": [show, download], "pick": pick}]
 
 
-def _with_lead(recap: Recap, views: list[str], *, export: str | None, lead: dict | None, most: int) -> list[dict]:
+def _with_lead(recap: Recap, views: list[str], *, export: str | None, lead: dict | None, most: int,
+               row: int = ROW_BUTTONS) -> list[dict]:
     """``lead``, then view buttons while they fit, then "More" with a choice of every part ("Show", "Download CSV").
 
-    Within ``most`` actions ("More" and the buttons inside it count) and ``ROW_BUTTONS`` side by side. The
+    Within ``most`` actions ("More" and the buttons inside it count) and ``row`` side by side. The
     choice lists every view, those with a button too, so a button that yields its place later (to an
     Unsubscribe) is still reachable; in a 1:1 it lists the exportable tables as well.
     """
@@ -61,12 +66,12 @@ def _with_lead(recap: Recap, views: list[str], *, export: str | None, lead: dict
     leading = [lead] if lead else []
     buttons = [{"title": ACTION_TITLES[v], "data": {"action": v, "archiveId": archive_id}} for v in views]
     tables = exportable(recap) if export and recap.audience == "direct" else []
-    if not tables and len(leading + buttons) <= min(ROW_BUTTONS, most):
+    if not tables and len(leading + buttons) <= min(row, most):
         return leading + buttons
     inner = [{"title": "Show", "data": {"action": "show", "archiveId": archive_id}}]
     if tables:
         inner.append({"title": "Download CSV", "data": {"action": "export", "archiveId": archive_id, "format": "csv"}})
-    room = max(min(ROW_BUTTONS - 1, most - 1 - len(inner)), 0)
+    room = max(min(row - 1, most - 1 - len(inner)), 0)
     shown = (leading + buttons)[:room]
     parts = [v for v in views if v in TABLE_TITLES] + [t for t in tables if t not in views]
     if not parts:

@@ -57,43 +57,10 @@ def unsubscribe_button(subscription_id: object, title: str = "Unsubscribe") -> d
     return {"title": title, "data": {"action": "unsubscribe", "args": str(subscription_id), "confirm": "ask"}}
 
 
-def with_button(actions: list[dict], button: dict, *, row: int, most: int) -> list[dict]:
-    """``actions`` (a row, maybe with a "More" holding the rest) with ``button`` always kept, last.
-
-    Laid out again as ``view_actions`` does: up to ``row`` side by side, else the first ``row - 1`` and a
-    "More"; at most ``most`` actions in all, "More" included, so a view button yields its place when full.
-    """
-    if any(a.get("pick") for a in actions):
-        return _with_choice(actions, button, row=row, most=most)
-    flat = [inner for a in actions for inner in (a.get("more") or [a])]
-    if len(flat) + 1 <= row:
-        return flat + [button]
-    room = most - row  # the buttons "More" can hold
-    kept = flat[:row - 1 + room - 1]
-    return kept[:row - 1] + [{"title": "More", "more": kept[row - 1:] + [button]}]
-
-
-def _with_choice(actions: list[dict], button: dict, *, row: int, most: int) -> list[dict]:
-    """``actions`` holding a choice of part ("More" / "Export" with a table list) keep it whole, with ``button``.
-
-    The choice's buttons only mean something beside its list, so it is never taken apart; plain view
-    buttons yield their places instead (the list offers the same parts).
-    """
-    plain = [a for a in actions if not a.get("pick")]
-    chosen = [a for a in actions if a.get("pick")]
-
-    def count() -> int:
-        return len(plain) + sum(1 + len(a.get("more") or ()) for a in chosen) + 1
-
-    while plain and (count() > most or len(plain) + len(chosen) + 1 > row):
-        plain.pop()
-    return plain + chosen + [button]
-
-
-def parts(automatic: dict | None, audience: str, actions: list[dict], *, row: int, most: int) -> dict:
-    """The summary's ``sent`` line and ``actions``: with the Unsubscribe button when the recap is automatic."""
+def parts(automatic: dict | None, audience: str) -> dict:
+    """The summary's ``sent`` line, its text fallback's ``stop`` line, and the Unsubscribe button (``tail`` of
+    ``view_actions``) when the recap is automatic; all None otherwise."""
     if not automatic:
-        return {"sent": None, "actions": actions, "stop": None}
-    button = unsubscribe_button(automatic.get("id"))
-    return {"sent": sent_because(automatic, audience), "actions": with_button(actions, button, row=row, most=most),
+        return {"sent": None, "stop": None, "button": None}
+    return {"sent": sent_because(automatic, audience), "button": unsubscribe_button(automatic.get("id")),
             "stop": f"To stop them, say **unsubscribe {literal(automatic.get('id'), 20)}**."}

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import bot.cards.automatic as automatic_words
 import bot.cards.format as fmt
-from bot.cards.actions import MAX_ACTIONS, ROW_BUTTONS, view_actions
+from bot.cards.actions import view_actions
 from bot.cards.insight_views import insight_views, recording_button, summary_parts
 from bot.cards.poll_views import poll_line, poll_questions
 from bot.cards.recap_views import (
@@ -34,10 +34,11 @@ def summary(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 2, compact
     reserved = 1 if insights and insights["rest"] else 0
     views = ["attendance", *(v for v, n in counts.items() if n), *insight_views(recap)]
     recording = recording_button(recap)
-    actions = view_actions(recap, views, export="attendance", lead=recording, reserved=reserved)
-    parts = automatic_words.parts(automatic, recap.audience, actions, row=ROW_BUTTONS, most=MAX_ACTIONS - reserved)
+    sent = automatic_words.parts(automatic, recap.audience)
+    actions = view_actions(recap, views, export="attendance", lead=recording, tail=sent.pop("button"),
+                           reserved=reserved)
     top = header(recap, tz, tz_name, "Meeting recap", style)
-    if recording and not any(a.get("url") for a in parts["actions"]):  # no room for the button: a link, then
+    if recording and not any(a.get("url") for a in actions):  # no room for the button: a link, then
         top["recording"] = recording["url"]
     tiles = attendance_tiles(recap) + ([insights["no_show_tile"]] if insights and insights["no_show_tile"] else [])
     return {  # one way for an empty section: a line saying so, and no button leading to an empty view
@@ -46,4 +47,4 @@ def summary(recap: Recap, tz: ZoneInfo, tz_name: str, *, limit: int = 2, compact
                   "more": f"\\+ {fmt.counted(hidden, 'more question')} — see Polls" if hidden else None},
         "qa": {"tiles": qa_tiles(recap), "hidden": hidden_note(recap.qa.hidden, "question"), "empty": not counts["qa"]},
         "chat": {"tiles": chat_tiles(recap), "line": chat_line_summary(recap, tz, style), "empty": not counts["chats"]},
-        **parts}
+        "actions": actions, **sent}
